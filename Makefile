@@ -1,0 +1,32 @@
+# q2c: `make run` starts the whole suite, `make test` runs every test. Both install first.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+SUITES := shared devstack services/quote-svc services/order-svc services/invoice-svc services/payment-svc tests
+
+.PHONY: help install run demo test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV) ## install Python and every dependency from uv.lock into .venv
+	$(UV) sync --frozen --all-packages
+
+run: install ## start PostgreSQL, the broker and the four services (Ctrl-C stops all)
+	$(UV) run q2c-dev run
+
+demo: ## walk one customer from quote to paid invoice (against `make run`)
+	$(UV) run q2c-dev demo
+
+test: install ## run unit, integration and end-to-end tests against real servers
+	$(UV) run q2c-dev test $(SUITES)
+
+lint: install ## ruff
+	$(UV) run ruff check .
+
+clean: ## remove local data (./var) and the virtualenv
+	rm -rf var .venv .tools

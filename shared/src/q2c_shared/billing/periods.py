@@ -1,0 +1,176 @@
+"""Billing periods: how a recurring charge is cut into billable, prorated periods.
+
+The one engine behind quote previews, billing schedules, invoice runs and amendment deltas, so
+that a preview never disagrees with the bill. Pure: dates and decimals in, periods out.
+
+The rules (CONTRACT.md, "invoice-svc: billing arithmetic"):
+
+- **Term.** A term of N months from a start date ends the day before the start's day recurs N
+  months later, that day clamped to the month's last day: 2026-01-15 + 12 months ends 2027-01-14;
+  2026-01-31 + 1 month ends 2026-02-27 (the 31st clamps to 02-28). This is exactly the billing
+  boundary N months on when the billing day is the start's day, so a whole-month term billed on
+  its own start day is whole periods, with nothing prorated.
+- **Billing day D** (1..31, default the start date's day). In each month the boundary is day D,
+  clamped to that month's last day, always from D itself and never from the previous boundary:
+  D=31 gives Jan 31, Feb 28 (29 in a leap year), Mar 31, not Mar 28.
+- **Boundaries.** The first is the first date on or after the start whose day is D (clamped);
+  the later ones fall every N months after it (monthly 1, quarterly 3, semiannual 6, annual 12).
+  A *whole period* runs from one boundary to the day before the next.
+- **Periods.** The whole periods intersected with [start date, end date]. A leading or trailing
+  part is prorated: full-period amount x (days in the part / days of the whole period that
+  contains it), where full-period amount = monthly amount x N. Each period's amount is rounded
+  half-up to the currency's minor units on its own.
+- **Billable date.** ``advance``: the period's first day; ``arrears``: its last day.
+  A one-time charge is billable once, on its start date.
+
+An amendment delta is the same computation: start on the amendment date (mid-period is fine),
+end on the contract end, and the billing day of the contract.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from q2c_shared.money import round_money
+
+_ONE_DAY = timedelta(days=1)
+
+
+class BillingFrequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMIANNUAL = "semiannual"
+    ANNUAL = "annual"
+
+    @property
+    def months(self) -> int:
+        """How many months one whole billing period spans."""
+        return _MONTHS_PER_PERIOD[self]
+
+
+_MONTHS_PER_PERIOD: dict[BillingFrequency, int] = {
+    BillingFrequency.MONTHLY: 1,
+    BillingFrequency.QUARTERLY: 3,
+    BillingFrequency.SEMIANNUAL: 6,
+    BillingFrequency.ANNUAL: 12,
+}
+
+
+class BillingType(StrEnum):
+    ADVANCE = "advance"
+    ARREARS = "arrears"
+
+
+@dataclass(frozen=True)
+class BillingPeriod:
+    period_start: date
+    period_end: date
+    """Inclusive: the period's last billed day."""
+    billable_date: date
+    amount: Decimal
+    """Rounded to the currency's minor units."""
+    days: int
+    """Days from `period_start` to `period_end`, both included."""
+    full_period_days: int
+    """Days of the whole N-month period that contains this one: the proration denominator."""
+    prorated: bool
+
+
+def term_end_date(start_date: date, term_months: int) -> date:
+    """The last day of a term of `term_months` months starting on `start_date` (see the rules)."""
+    if term_months < 1:
+        raise ValueError(f"term_months must be at least 1, got {term_months}")
+    return _billing_day_in(_month_index(start_date) + term_months, start_date.day) - _ONE_DAY
+
+
+def recurring_periods(
+    *,
+    start_date: date,
+    end_date: date,
+    monthly_amount: Decimal,
+    frequency: BillingFrequency,
+    billing_type: BillingType,
+    currency: str,
+    billing_day_of_month: int | None = None,
+) -> list[BillingPeriod]:
+    """The billing periods of a recurring charge from `start_date` to `end_date`, both included."""
+    if end_date < start_date:
+        raise ValueError(f"end_date {end_date} is before start_date {start_date}")
+    billing_day = start_date.day if billing_day_of_month is None else billing_day_of_month
+    if not 1 <= billing_day <= 31:
+        raise ValueError(f"billing_day_of_month must be between 1 and 31, got {billing_day}")
+    months_per_period = BillingFrequency(frequency).months
+    billing_type = BillingType(billing_type)
+    full_period_amount = monthly_amount * months_per_period
+
+    periods: list[BillingPeriod] = []
+    whole_start = _whole_period_start_containing(start_date, billing_day, months_per_period)
+    while whole_start <= end_date:
+        next_whole_start = _billing_day_in(
+            _month_index(whole_start) + months_per_period, billing_day
+        )
+        period_start = max(whole_start, start_date)
+        period_end = min(next_whole_start - _ONE_DAY, end_date)
+        days = _days_inclusive(period_start, period_end)
+        full_period_days = (next_whole_start - whole_start).days
+        periods.append(
+            BillingPeriod(
+                period_start=period_start,
+                period_end=period_end,
+                billable_date=period_start if billing_type is BillingType.ADVANCE else period_end,
+                amount=round_money(full_period_amount * days / full_period_days, currency),
+                days=days,
+                full_period_days=full_period_days,
+                prorated=days != full_period_days,
+            )
+        )
+        whole_start = next_whole_start
+    return periods
+
+
+def one_time_period(*, start_date: date, amount: Decimal, currency: str) -> BillingPeriod:
+    """A one-time charge: a single one-day period, billable on its start date."""
+    return BillingPeriod(
+        period_start=start_date,
+        period_end=start_date,
+        billable_date=start_date,
+        amount=round_money(amount, currency),
+        days=1,
+        full_period_days=1,
+        prorated=False,
+    )
+
+
+def _whole_period_start_containing(
+    start_date: date, billing_day: int, months_per_period: int
+) -> date:
+    """The boundary that opens the whole period holding `start_date`.
+
+    That is the first boundary itself when the start falls on the billing day; otherwise the
+    boundary one period before it, so a leading part is prorated against a real whole period.
+    """
+    first_boundary = _billing_day_in(_month_index(start_date), billing_day)
+    if first_boundary < start_date:
+        first_boundary = _billing_day_in(_month_index(start_date) + 1, billing_day)
+    if first_boundary == start_date:
+        return first_boundary
+    return _billing_day_in(_month_index(first_boundary) - months_per_period, billing_day)
+
+
+def _month_index(day: date) -> int:
+    """Months since year 0, so that adding months is adding integers."""
+    return day.year * 12 + day.month - 1
+
+
+def _billing_day_in(month_index: int, billing_day: int) -> date:
+    """Day `billing_day` of the month, clamped to the month's last day."""
+    year, month_zero_based = divmod(month_index, 12)
+    month = month_zero_based + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return date(year, month, min(billing_day, last_day))
+
+
+def _days_inclusive(first_day: date, last_day: date) -> int:
+    return (last_day - first_day).days + 1

@@ -1,0 +1,78 @@
+"""Async database access (SQLAlchemy on asyncpg): the request or the message owns the transaction.
+
+Service and repository functions only `flush`; the one place that commits is the unit of work
+around them: `session_dependency` for an HTTP request, `Database.transaction()` for a consumed
+message or a background job. A failure anywhere rolls the whole unit back.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from q2c_shared.problems import NotFound
+
+ModelT = TypeVar("ModelT")
+
+
+class Database:
+    """One engine and session factory per service process."""
+
+    def __init__(self, url: str, *, event_source: str = "/q2c", pool_size: int = 10) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+        self.sessionmaker = async_sessionmaker(
+            self.engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+            # The outbox reads the CloudEvents `source` from here, so services need not pass it.
+            info={"event_source": event_source},
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work. Used with `scope="function"` so that the commit happens
+    before the response is sent: a failed commit is a 500, never a 201 for lost data."""
+    database: Database = request.app.state.database
+    async with database.transaction() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
+"""Inject the request's transactional session into an endpoint."""
+
+
+async def get_or_404(
+    session: AsyncSession, model: type[ModelT], entity_id: uuid.UUID, *, label: str,
+    for_update: bool = False,
+) -> ModelT:
+    """Load a row by primary key or raise a 404 problem naming what was not found."""
+    row = await session.get(model, entity_id, with_for_update=for_update)
+    if row is None:
+        raise NotFound(f"No {label} with id {entity_id}.", code=f"{label.replace(' ', '_')}_not_found")
+    return row

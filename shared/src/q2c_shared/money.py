@@ -1,0 +1,83 @@
+"""Money: `Decimal` amounts with ISO 4217 minor units, rounded half-up, never a float.
+
+Amounts travel as decimal strings in JSON (`"1234.50"`); a JSON float is refused at the edge so
+that no binary fraction ever reaches a ledger.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer
+
+# ISO 4217 minor units for the currencies that differ from the usual two decimals, plus the
+# common two-decimal ones so that an unknown code is refused rather than guessed.
+_MINOR_UNITS: dict[str, int] = {
+    **{code: 0 for code in ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+                            "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF")},
+    **{code: 3 for code in ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")},
+    **{code: 2 for code in ("AED", "ARS", "AUD", "BRL", "CAD", "CHF", "CNY", "COP", "CZK",
+                            "DKK", "EGP", "EUR", "GBP", "HKD", "HUF", "IDR", "ILS", "INR",
+                            "MAD", "MXN", "MYR", "NGN", "NOK", "NZD", "PEN", "PHP", "PKR",
+                            "PLN", "QAR", "RON", "RUB", "SAR", "SEK", "SGD", "THB", "TRY",
+                            "TWD", "UAH", "USD", "ZAR")},
+}
+
+SUPPORTED_CURRENCIES: frozenset[str] = frozenset(_MINOR_UNITS)
+
+
+class UnknownCurrencyError(ValueError):
+    """The currency is not an ISO 4217 code that q2c knows the minor units of."""
+
+
+def minor_units(currency: str) -> int:
+    """How many decimals the currency has (USD 2, JPY 0, KWD 3)."""
+    try:
+        return _MINOR_UNITS[currency]
+    except KeyError:
+        raise UnknownCurrencyError(f"unknown currency {currency!r}: use an ISO 4217 code") from None
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round half-up to the currency's minor units: the only rounding money ever gets."""
+    exponent = Decimal(1).scaleb(-minor_units(currency))
+    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def zero(currency: str) -> Decimal:
+    """Zero with the currency's number of decimals (`0.00`, `0`, `0.000`)."""
+    return round_money(Decimal(0), currency)
+
+
+def _refuse_float(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError("send money as a decimal string such as \"1234.50\", not a JSON number")
+    return value
+
+
+def _check_currency(value: Any) -> Any:
+    if isinstance(value, str) and value not in _MINOR_UNITS:
+        raise ValueError(f"unknown currency {value!r}: use an ISO 4217 code such as \"USD\"")
+    return value
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_refuse_float),
+    PlainSerializer(lambda amount: str(amount), return_type=str, when_used="json"),
+    Field(examples=["1234.50"]),
+]
+"""A money amount as the API shows it: a decimal string, never a float."""
+
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_refuse_float),
+    PlainSerializer(lambda quantity: str(quantity), return_type=str, when_used="json"),
+    Field(examples=["10"]),
+]
+"""A quantity (may be fractional for usage, e.g. hours); decimal string or integer."""
+
+CurrencyCode = Annotated[
+    str,
+    BeforeValidator(_check_currency),
+    Field(min_length=3, max_length=3, examples=["USD"], description="ISO 4217 currency code."),
+]

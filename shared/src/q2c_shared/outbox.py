@@ -1,0 +1,98 @@
+"""The transactional outbox: an event row commits with the business change that caused it.
+
+`enqueue` writes into the caller's transaction; `OutboxRelay` (relay.py) publishes later. An
+event is never sent for a change that rolled back, and never lost for one that committed.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, Integer, String, Text, func, insert, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from q2c_shared.events.contracts import EventData
+from q2c_shared.events.envelope import CloudEvent
+
+EVENT_SOURCE_KEY = "event_source"
+"""`session.info` key holding the CloudEvents `source` of the service (set by `Database`)."""
+
+
+class OutboxEvent(SQLModel, table=True):
+    """An event waiting to be published, or published (kept for audit until pruned)."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        Index(
+            "ix_outbox_events_unpublished",
+            "created_at",
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+    id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
+    topic: str = Field(sa_column=Column(String(200), nullable=False))
+    message_key: str = Field(sa_column=Column(String(200), nullable=False))
+    event_type: str = Field(sa_column=Column(String(100), nullable=False))
+    envelope: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    next_attempt_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+def build_event(
+    session: AsyncSession, data: EventData, *, subject: str | None
+) -> CloudEvent:
+    return CloudEvent.new(
+        source=session.info.get(EVENT_SOURCE_KEY, "/q2c"),
+        type=data.event_type,
+        subject=subject,
+        data=data.model_dump(mode="json"),
+    )
+
+
+def _row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
+    return {
+        "id": uuid.UUID(event.id),
+        "topic": topic,
+        "message_key": key,
+        "event_type": event.type,
+        "envelope": event.model_dump(mode="json"),
+    }
+
+
+async def enqueue(
+    session: AsyncSession, data: EventData, *, key: str, subject: str | None = None
+) -> CloudEvent:
+    """Add one event to the outbox inside the caller's transaction.
+
+    `key` becomes the Kafka message key: the account id, so one account's events stay in order.
+    """
+    event = build_event(session, data, subject=subject)
+    await session.execute(insert(OutboxEvent.__table__), [_row(event, topic=data.topic, key=key)])
+    return event
+
+
+async def enqueue_many(
+    session: AsyncSession, items: list[tuple[EventData, str, str | None]]
+) -> list[CloudEvent]:
+    """Add many events with one bulk insert: `(data, key, subject)` triples."""
+    if not items:
+        return []
+    events = [build_event(session, data, subject=subject) for data, _, subject in items]
+    rows = [
+        _row(event, topic=data.topic, key=key)
+        for event, (data, key, _) in zip(events, items, strict=True)
+    ]
+    await session.execute(insert(OutboxEvent.__table__), rows)
+    return events

@@ -1,0 +1,164 @@
+"""RFC 9457 problem details for every error a service returns.
+
+Domain code raises a `Problem` subclass with a stable `code`; the handlers installed by
+`install_problem_handlers` render it, FastAPI's validation errors, malformed JSON, unknown routes
+and unexpected crashes as `application/problem+json`.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://q2c.dev/problems/"
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Where the error is, e.g. [\"body\", \"lines\", 0].")
+    msg: str = Field(description="What is wrong and how to fix it.")
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    type: str = Field(examples=["https://q2c.dev/problems/quote-not-approved"])
+    title: str = Field(examples=["Quote is not approved"])
+    status: int = Field(examples=[409])
+    detail: str = Field(examples=["Quote 0190... is draft; submit and approve it first."])
+    code: str = Field(description="Stable machine-readable code.", examples=["quote_not_approved"])
+    errors: list[ValidationErrorItem] | None = None
+
+
+class Problem(Exception):
+    """An error with an HTTP status and a stable code. Subclass per domain error."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, title: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        if title:
+            self.title = title
+
+
+class NotFound(Problem):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(Problem):
+    """A state transition that is not allowed, or a clash with what already exists."""
+
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Unprocessable(Problem):
+    status, code, title = 422, "unprocessable", "Unprocessable request"
+
+
+class Unauthorized(Problem):
+    status, code, title = 401, "unauthorized", "Unauthorized"
+
+
+class ServiceUnavailable(Problem):
+    status, code, title = 503, "service_unavailable", "Service unavailable"
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code.replace("_", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    items = []
+    for error in exc.errors():
+        message = error.get("msg", "invalid value")
+        if error.get("type") == "json_invalid":
+            message = f"the body is not valid JSON: {error.get('ctx', {}).get('error', message)}"
+        items.append({"loc": [part for part in error.get("loc", ())], "msg": message})
+    return items
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error of the app as problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(
+            status=exc.status, code=exc.code, title=exc.title, detail=exc.detail, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        summary = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in errors[:3]
+        )
+        return problem_response(
+            status=422,
+            code="validation_failed",
+            title="The request is not valid",
+            detail=summary or "The request is not valid.",
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem_response(
+            status=exc.status_code,
+            code=code,
+            title=titles.get(exc.status_code, "HTTP error"),
+            detail=str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            status=500,
+            code="internal_error",
+            title="Internal error",
+            detail="Something went wrong on our side; nothing was changed. Try again.",
+        )
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemDetails, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+    for status, text in {
+        401: "Missing or wrong bearer key.",
+        404: "Unknown id.",
+        409: "Not allowed in the current state.",
+        422: "Malformed or invalid input.",
+    }.items()
+}
+"""OpenAPI `responses=` for routes, so partners see the problem shape."""

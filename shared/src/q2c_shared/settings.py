@@ -1,0 +1,52 @@
+"""Settings every service reads from its environment (pydantic-settings)."""
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """The environment a q2c service honours. Each service subclasses it with its own defaults."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str = Field("q2c-svc", description="Name in logs, CloudEvents `source`, groups.")
+    database_url: str = Field(
+        "postgresql+asyncpg://postgres@127.0.0.1:55432/q2c",
+        description="SQLAlchemy URL of the service's own PostgreSQL database.",
+    )
+    database_pool_size: int = Field(10, ge=1)
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092")
+    kafka_enable_idempotence: bool = Field(
+        False, description="Idempotent producer; off for Tansu, which lacks InitProducerId."
+    )
+    kafka_topic_prefix: str = Field(
+        "", description="Prefix for every topic name (isolates environments sharing a cluster)."
+    )
+    q2c_api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated bearer keys accepted on /v1."
+    )
+    port: int = 8000
+    log_level: str = "INFO"
+
+    outbox_batch_size: int = Field(500, ge=1)
+    outbox_poll_interval_seconds: float = Field(0.2, gt=0)
+    consumer_max_attempts: int = Field(
+        5, ge=1, description="Tries before a failing message goes to `<topic>.dlq`."
+    )
+    consumer_retry_backoff_seconds: float = Field(0.2, ge=0)
+    run_background_workers: bool = Field(
+        True, description="Run consumers, outbox relay and job workers inside the API process."
+    )
+
+    @field_validator("q2c_api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    def topic(self, name: str) -> str:
+        """The broker-side name of a contract topic (`q2c.orders` plus any prefix)."""
+        return self.kafka_topic_prefix + name
