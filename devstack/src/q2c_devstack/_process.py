@@ -124,17 +124,21 @@ class ManagedProcess:
         self._stop_sent = False
         self._stopped = False
         logger.debug("starting %s: %s", name, " ".join(map(str, argv)))
-        self.popen: subprocess.Popen[bytes] = subprocess.Popen(
-            [os.fspath(arg) for arg in argv],
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            user=user,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            process_group=0,
-            preexec_fn=_parent_death_hook(stop_signal),
-        )
+        try:
+            self.popen: subprocess.Popen[bytes] = subprocess.Popen(
+                [os.fspath(arg) for arg in argv],
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+                user=user,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                process_group=0,
+                preexec_fn=_parent_death_hook(stop_signal),
+            )
+        except BaseException:
+            self._release()
+            raise
         with _live_lock:
             _live.add(self)
 

@@ -121,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("demo_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     demo.set_defaults(handler=_demo)
+
+    test = commands.add_parser(
+        "test",
+        help="run the test suites, one pytest process each, and total them",
+        description="Run each suite (a folder with tests) in its own pytest process against "
+        "real PostgreSQL and Kafka started by the tests; print one total line at the end.",
+    )
+    test.add_argument("suites", nargs="+", help="folders, e.g. shared services/quote-svc tests")
+    test.add_argument("--pytest-args", default="", help="extra pytest arguments, quoted")
+    test.set_defaults(handler=_test)
     return parser
 
 
@@ -152,6 +162,12 @@ def _demo(args: argparse.Namespace) -> int:
     from q2c_devstack.demo import main as demo_main  # lazily: it pulls in the HTTP client code
 
     return demo_main(args.demo_args)
+
+
+def _test(args: argparse.Namespace) -> int:
+    from q2c_devstack.testrun import run_suites
+
+    return run_suites(args.suites, args.pytest_args.split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,6 @@ live exactly as long as we do; see `_process` for how orphans are prevented.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -327,12 +326,23 @@ class EmbeddedPostgres:
             pid = int(pid_file.read_text().split("\n", 1)[0])
         except (OSError, ValueError):
             return
-        with contextlib.suppress(psutil.Error):
-            if psutil.Process(pid).name() == "postgres":
-                raise ServerStartError(
-                    f"PostgreSQL is already running on {self.data_dir} (pid {pid}); stop it first"
-                )
+        if self._is_our_postmaster(pid):
+            raise ServerStartError(
+                f"PostgreSQL is already running on {self.data_dir} (pid {pid}); stop it first"
+            )
         logger.info("found a stale postmaster.pid (pid %d is gone); PostgreSQL will recover", pid)
+
+    def _is_our_postmaster(self, pid: int) -> bool:
+        """Is `pid` a postgres serving this data directory (not just any process reusing it)?"""
+        try:
+            process = psutil.Process(pid)
+            if process.name() != "postgres":
+                return False
+            if str(self.data_dir) in process.cmdline():
+                return True
+            return Path(process.cwd()) == self.data_dir  # a postmaster chdirs to its data dir
+        except psutil.Error:
+            return False
 
     def _make_socket_dir(self, system_user: str | None) -> Path:
         """A short Unix-socket directory: data-dir paths easily exceed the 107-byte socket limit."""

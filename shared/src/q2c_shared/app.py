@@ -91,10 +91,14 @@ async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime, stop: asyn
     if spec.handlers:
         runtime.consumer = EventConsumer(
             database=runtime.database, producer=runtime.producer,
-            bootstrap_servers=settings.kafka_bootstrap_servers, group_id=spec.name,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            # The prefix keeps environments sharing a cluster (and tests) in their own groups.
+            group_id=settings.kafka_topic_prefix + spec.name, consumer_name=spec.name,
             topics=[settings.topic(topic) for topic in spec.consumed_topics],
             handlers=spec.handlers, max_attempts=settings.consumer_max_attempts,
             retry_backoff=settings.consumer_retry_backoff_seconds,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         )
         await runtime.consumer.start()
         runtime.tasks.append(asyncio.create_task(runtime.consumer.run(), name="consumer"))

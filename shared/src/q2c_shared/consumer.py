@@ -35,14 +35,18 @@ class EventConsumer:
         producer: AIOKafkaProducer,
         bootstrap_servers: str,
         group_id: str,
+        consumer_name: str,
         topics: list[str],
         handlers: dict[str, EventHandler],
         max_attempts: int = 5,
         retry_backoff: float = 0.2,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
     ) -> None:
         self._database = database
         self._producer = producer
         self._group_id = group_id
+        self._consumer_name = consumer_name  # the inbox's name for us: stable across groups
         self._topics = topics
         self._handlers = handlers
         self._max_attempts = max_attempts
@@ -54,6 +58,8 @@ class EventConsumer:
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=heartbeat_interval_ms,
         )
 
     async def start(self) -> None:
@@ -102,7 +108,7 @@ class EventConsumer:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 async with self._database.transaction() as session:
-                    if await claim(session, consumer=self._group_id, event_id=event.id,
+                    if await claim(session, consumer=self._consumer_name, event_id=event.id,
                                    event_type=event.type):
                         await handler(session, event)
                     else:

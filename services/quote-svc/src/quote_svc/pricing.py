@@ -110,17 +110,16 @@ def price_line(
     )
     if quantity == 0:
         first_unit_price = _first_unit_price(pricing_model, unit_price, tiers)
-        net_first_unit = _net_amount(first_unit_price, Decimal(1), discount_percent,
-                                     discount_amount)
+        net_first_unit = _net_amount(
+            first_unit_price, Decimal(1), discount_percent, discount_amount
+        )
         return LinePrice(
             list_unit_price=round_money(first_unit_price, currency),
             net_unit_price=round_money(net_first_unit, currency),
             amount=zero(currency),
             discount_total=zero(currency),
         )
-    amount = round_money(
-        _net_amount(priced, quantity, discount_percent, discount_amount), currency
-    )
+    amount = round_money(_net_amount(priced, quantity, discount_percent, discount_amount), currency)
     return LinePrice(
         list_unit_price=round_money(priced / quantity, currency),
         net_unit_price=round_money(amount / quantity, currency),

@@ -26,7 +26,8 @@ async def read_all(bootstrap_servers: str, topic: str, *, expect: int,
     """Read a topic from the start until `expect` messages arrived (or the timeout)."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap_servers,
                                 group_id=f"test-reader-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                session_timeout_ms=2_000, heartbeat_interval_ms=300)
     await consumer.start()
     messages: list[dict[str, Any]] = []
     try:

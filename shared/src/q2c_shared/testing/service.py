@@ -9,24 +9,26 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from q2c_shared.app import ServiceRuntime
 from q2c_shared.db import Database
+from q2c_shared.settings import ServiceSettings
 from q2c_shared.testing.waiting import eventually
 
 TEST_API_KEY = "test-key-0123456789"
 
 if TYPE_CHECKING:
-    from q2c_devstack.servers import EmbeddedPostgres
+    from q2c_devstack.servers import EmbeddedPostgres, TansuBroker
 
 
 def migrate(service_dir: Path, database_url: str) -> None:
@@ -69,11 +71,13 @@ async def truncate_all(database: Database) -> None:
 
 
 @asynccontextmanager
-async def running_service(app: FastAPI, *, wait_for_broker: bool = True
-                          ) -> AsyncIterator[RunningService]:
+async def running_service(app: FastAPI, *, empty_tables: bool = True,
+                          wait_for_broker: bool = True) -> AsyncIterator[RunningService]:
+    """Run the app's lifespan; `empty_tables=False` keeps the data, as a restart would."""
     async with app.router.lifespan_context(app):
         runtime: ServiceRuntime = app.state.runtime
-        await truncate_all(runtime.database)
+        if empty_tables:
+            await truncate_all(runtime.database)
         if wait_for_broker and runtime.settings.run_background_workers:
             await eventually(runtime.broker_ready.is_set, timeout=30,
                              message="service did not connect to the broker")
@@ -84,3 +88,40 @@ async def running_service(app: FastAPI, *, wait_for_broker: bool = True
         ) as client:
             yield RunningService(app=app, client=client, database=runtime.database,
                                  runtime=runtime)
+
+
+def define_service_fixtures(
+    *,
+    create_app: Callable[[Any], FastAPI],
+    settings_class: type[ServiceSettings],
+    service_dir: Path,
+    database_name: str,
+) -> tuple[Any, Any, Any]:
+    """The fixtures every service's tests use, for its conftest.py:
+
+    `database_url` (session: created and migrated once), `settings` (per test: fresh topic
+    prefix, the test API key) and `service` (per test: empty tables, lifespan running, client).
+    """
+
+    @pytest.fixture(scope="session", name="database_url")
+    def database_url_fixture(postgres_server: "EmbeddedPostgres") -> str:
+        return migrated_database(postgres_server, service_dir, database_name)
+
+    @pytest.fixture(name="settings")
+    def settings_fixture(database_url: str, kafka_broker: "TansuBroker") -> ServiceSettings:
+        return settings_class(
+            database_url=database_url,
+            kafka_bootstrap_servers=kafka_broker.bootstrap_servers,
+            kafka_topic_prefix=unique_topic_prefix(),
+            q2c_api_keys=[TEST_API_KEY],
+            # Short group timeouts: a consumer joins in about a second instead of five.
+            kafka_session_timeout_ms=2_000,
+            kafka_heartbeat_interval_ms=300,
+        )
+
+    @pytest.fixture(name="service")
+    async def service_fixture(settings: ServiceSettings) -> AsyncIterator[RunningService]:
+        async with running_service(create_app(settings)) as running:
+            yield running
+
+    return database_url_fixture, settings_fixture, service_fixture
