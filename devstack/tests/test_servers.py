@@ -14,6 +14,7 @@ import asyncpg
 import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from q2c_devstack.servers import (
     EmbeddedPostgres,
     ServerStartError,

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import psutil
+
 from q2c_devstack.servers import free_port, port_accepts
 
 

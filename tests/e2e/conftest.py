@@ -38,10 +38,24 @@ class ServiceProcess:
         log = self.log_path.open("ab")
         self.process = ManagedProcess(
             f"{self.name}-svc",
-            [sys.executable, "-m", "uvicorn", f"{self.name}_svc.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            stop_signal=signal.SIGTERM, stop_timeout=15, env=self.env, cwd=REPO_ROOT,
-            stdout=log, stderr=log, owned_files=[log],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"{self.name}_svc.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stop_signal=signal.SIGTERM,
+            stop_timeout=15,
+            env=self.env,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=log,
+            owned_files=[log],
         )
         self.wait_ready()
 
@@ -72,8 +86,11 @@ class Suite:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def client(self, name: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.services[name].base_url, timeout=10,
-                                 headers={"Authorization": f"Bearer {TEST_API_KEY}"})
+        return httpx.AsyncClient(
+            base_url=self.services[name].base_url,
+            timeout=10,
+            headers={"Authorization": f"Bearer {TEST_API_KEY}"},
+        )
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +105,15 @@ def suite(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Suite]:
         migrate(REPO_ROOT / "services" / f"{name}-svc", url)
         port = free_port()
         env = {
-            "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
-            "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap_servers,
-            "KAFKA_TOPIC_PREFIX": prefix, "Q2C_API_KEYS": TEST_API_KEY, "PORT": str(port),
-            "KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(Path.home()),
+            "DATABASE_URL": url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap_servers,
+            "KAFKA_TOPIC_PREFIX": prefix,
+            "Q2C_API_KEYS": TEST_API_KEY,
+            "PORT": str(port),
+            "KAFKA_SESSION_TIMEOUT_MS": "2000",
+            "KAFKA_HEARTBEAT_INTERVAL_MS": "300",
             "PYTHONUNBUFFERED": "1",
         }
         suite.services[name] = ServiceProcess(name, port, env, logs / f"{name}-svc.log")

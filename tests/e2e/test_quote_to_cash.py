@@ -13,22 +13,49 @@ async def _one(client, path):
 
 
 async def _accepted_quote(quote_svc, *, name="Acme Corp"):
-    account = (await quote_svc.post("/v1/accounts", json={
-        "name": name, "currency": "USD", "email": "ap@acme.example", "payment_term": "net_30",
-        "legal_entity": "q2c Inc",
-        "billing_address": {"line1": "1 Main St", "city": "Austin", "country": "US"},
-    })).json()
+    account = (
+        await quote_svc.post(
+            "/v1/accounts",
+            json={
+                "name": name,
+                "currency": "USD",
+                "email": "ap@acme.example",
+                "payment_term": "net_30",
+                "legal_entity": "q2c Inc",
+                "billing_address": {"line1": "1 Main St", "city": "Austin", "country": "US"},
+            },
+        )
+    ).json()
     book = (await quote_svc.post("/v1/price-books", json={"name": "USD", "currency": "USD"})).json()
-    product = (await quote_svc.post("/v1/products", json={
-        "sku": f"seat-{account['id'][-6:]}", "name": "Seat", "charge_type": "recurring",
-        "billing_type": "advance", "billing_frequency": "monthly"})).json()
-    await quote_svc.post(f"/v1/price-books/{book['id']}/entries", json={
-        "product_id": product["id"], "unit_price": "31.00", "pricing_model": "per_unit"})
-    quote = (await quote_svc.post("/v1/quotes", json={
-        "account_id": account["id"], "price_book_id": book["id"], "start_date": "2026-01-15",
-        "term_months": 12, "billing_day_of_month": 1,
-        "lines": [{"product_id": product["id"], "quantity": "1"}],
-    })).json()
+    product = (
+        await quote_svc.post(
+            "/v1/products",
+            json={
+                "sku": f"seat-{account['id'][-6:]}",
+                "name": "Seat",
+                "charge_type": "recurring",
+                "billing_type": "advance",
+                "billing_frequency": "monthly",
+            },
+        )
+    ).json()
+    await quote_svc.post(
+        f"/v1/price-books/{book['id']}/entries",
+        json={"product_id": product["id"], "unit_price": "31.00", "pricing_model": "per_unit"},
+    )
+    quote = (
+        await quote_svc.post(
+            "/v1/quotes",
+            json={
+                "account_id": account["id"],
+                "price_book_id": book["id"],
+                "start_date": "2026-01-15",
+                "term_months": 12,
+                "billing_day_of_month": 1,
+                "lines": [{"product_id": product["id"], "quantity": "1"}],
+            },
+        )
+    ).json()
     await quote_svc.post(f"/v1/quotes/{quote['id']}/submit")
     accepted = await quote_svc.post(f"/v1/quotes/{quote['id']}/accept")
     assert accepted.json()["status"] == "accepted", accepted.text
@@ -36,8 +63,12 @@ async def _accepted_quote(quote_svc, *, name="Acme Corp"):
 
 
 async def test_a_quote_reaches_a_paid_invoice(suite):
-    async with (suite.client("quote") as quote_svc, suite.client("order") as order_svc,
-                suite.client("invoice") as invoice_svc, suite.client("payment") as payment_svc):
+    async with (
+        suite.client("quote") as quote_svc,
+        suite.client("order") as order_svc,
+        suite.client("invoice") as invoice_svc,
+        suite.client("payment") as payment_svc,
+    ):
         account, quote = await _accepted_quote(quote_svc)
 
         order = await eventually(lambda: _one(order_svc, f"/v1/orders?quote_id={quote['id']}"))
@@ -45,12 +76,17 @@ async def test_a_quote_reaches_a_paid_invoice(suite):
         assert activated.json()["status"] == "activated"
 
         schedule = await eventually(
-            lambda: _one(invoice_svc, f"/v1/billing-schedules?order_id={order['id']}"))
+            lambda: _one(invoice_svc, f"/v1/billing-schedules?order_id={order['id']}")
+        )
         amounts = [period["amount"] for period in schedule["periods"]]
         assert amounts == ["17.00"] + ["31.00"] * 11 + ["14.00"]
 
-        run = (await invoice_svc.post("/v1/invoice-runs", json={
-            "target_date": "2026-02-01", "account_ids": [account["id"]], "post": True})).json()
+        run = (
+            await invoice_svc.post(
+                "/v1/invoice-runs",
+                json={"target_date": "2026-02-01", "account_ids": [account["id"]], "post": True},
+            )
+        ).json()
         finished = await eventually(lambda: _finished_run(invoice_svc, run["id"]))
         assert finished["status"] == "completed"
         invoice = await _one(invoice_svc, f"/v1/invoices?account_id={account['id']}")
@@ -59,11 +95,20 @@ async def test_a_quote_reaches_a_paid_invoice(suite):
         assert invoice["payment_status"] == "unpaid"
 
         receivable = await eventually(
-            lambda: _one(payment_svc, f"/v1/receivables?invoice_id={invoice['id']}"))
+            lambda: _one(payment_svc, f"/v1/receivables?invoice_id={invoice['id']}")
+        )
         assert receivable["balance"] == "48.00"
-        payment = await payment_svc.post("/v1/payments", json={
-            "account_id": account["id"], "amount": "50.00", "currency": "USD",
-            "method": "bank_transfer", "reference": "wire-1", "received_on": "2026-02-10"})
+        payment = await payment_svc.post(
+            "/v1/payments",
+            json={
+                "account_id": account["id"],
+                "amount": "50.00",
+                "currency": "USD",
+                "method": "bank_transfer",
+                "reference": "wire-1",
+                "received_on": "2026-02-10",
+            },
+        )
         assert payment.status_code == 201, payment.text
         assert payment.json()["allocations"] == [{"invoice_id": invoice["id"], "amount": "48.00"}]
         assert Decimal(payment.json()["unallocated"]) == Decimal("2.00")

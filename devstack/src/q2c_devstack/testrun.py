@@ -51,19 +51,29 @@ def run_suites(suites: list[str], extra_args: list[str]) -> int:
             report = Path(scratch) / f"{index}.xml"
             started = time.monotonic()
             completed = subprocess.run(
-                [sys.executable, "-m", "pytest", suite, "-q", "-p", "no:cacheprovider",
-                 f"--junitxml={report}", *extra_args],
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    suite,
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    f"--junitxml={report}",
+                    *extra_args,
+                ],
                 check=False,
             )
-            result = SuiteResult(suite, completed.returncode,
-                                 seconds=time.monotonic() - started)
+            result = SuiteResult(suite, completed.returncode, seconds=time.monotonic() - started)
             _count(report, result)
             results.append(result)
     print("\n=== summary ===")
     for result in results:
         verdict = "ok" if result.ok else f"FAILED (exit {result.exit_code})"
-        print(f"  {result.suite:<24} {result.passed:>4} passed {result.failed:>3} failed "
-              f"{result.skipped:>3} skipped {result.seconds:>6.1f}s  {verdict}")
+        print(
+            f"  {result.suite:<24} {result.passed:>4} passed {result.failed:>3} failed "
+            f"{result.skipped:>3} skipped {result.seconds:>6.1f}s  {verdict}"
+        )
     passed = sum(result.passed for result in results)
     failed = sum(result.failed for result in results)
     skipped = sum(result.skipped for result in results)

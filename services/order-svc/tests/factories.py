@@ -8,41 +8,84 @@ from q2c_shared.events import contracts
 from q2c_shared.events.envelope import CloudEvent
 
 
-def quote_accepted(*, account_id: str | None = None, start_date: date = date(2026, 1, 15),
-                   end_date: date = date(2027, 1, 14), payment_term: str = "net_30",
-                   lines: list[dict[str, Any]] | None = None) -> CloudEvent:
+def quote_accepted(
+    *,
+    account_id: str | None = None,
+    start_date: date = date(2026, 1, 15),
+    end_date: date = date(2027, 1, 14),
+    payment_term: str = "net_30",
+    lines: list[dict[str, Any]] | None = None,
+) -> CloudEvent:
     account_id = account_id or str(uuid.uuid4())
     line_defaults = {
-        "id": str(uuid.uuid4()), "product_id": str(uuid.uuid4()), "sku": "seat",
-        "product_name": "Seat", "charge_type": "recurring", "billing_type": "advance",
-        "billing_frequency": "monthly", "quantity": "10", "list_unit_price": "31.00",
-        "net_unit_price": "31.00", "monthly_amount": "310.00", "net_total": "3720.00",
+        "id": str(uuid.uuid4()),
+        "product_id": str(uuid.uuid4()),
+        "sku": "seat",
+        "product_name": "Seat",
+        "charge_type": "recurring",
+        "billing_type": "advance",
+        "billing_frequency": "monthly",
+        "quantity": "10",
+        "list_unit_price": "31.00",
+        "net_unit_price": "31.00",
+        "monthly_amount": "310.00",
+        "net_total": "3720.00",
     }
     quote = contracts.QuoteSnapshot(
-        id=str(uuid.uuid4()), number="Q-000001", account_id=account_id,
-        price_book_id=str(uuid.uuid4()), currency="USD", start_date=start_date,
-        end_date=end_date, term_months=12, billing_day_of_month=1, payment_term=payment_term,
-        legal_entity="q2c Inc", po_number="PO-7", one_time_total="0.00",
-        monthly_recurring_total="310.00", total_contract_value="3720.00",
+        id=str(uuid.uuid4()),
+        number="Q-000001",
+        account_id=account_id,
+        price_book_id=str(uuid.uuid4()),
+        currency="USD",
+        start_date=start_date,
+        end_date=end_date,
+        term_months=12,
+        billing_day_of_month=1,
+        payment_term=payment_term,
+        legal_entity="q2c Inc",
+        po_number="PO-7",
+        one_time_total="0.00",
+        monthly_recurring_total="310.00",
+        total_contract_value="3720.00",
         lines=[contracts.QuoteLineSnapshot(**(line_defaults | line)) for line in lines or [{}]],
     )
     data = contracts.QuoteAccepted(
         quote=quote,
-        account=contracts.AccountSnapshot(id=account_id, name="Acme", currency="USD",
-                                          payment_term=payment_term),
+        account=contracts.AccountSnapshot(
+            id=account_id, name="Acme", currency="USD", payment_term=payment_term
+        ),
     )
-    return CloudEvent.new(source="/q2c/quote-svc", type="QuoteAccepted", subject=quote.id,
-                          data=data.model_dump(mode="json"))
+    return CloudEvent.new(
+        source="/q2c/quote-svc",
+        type="QuoteAccepted",
+        subject=quote.id,
+        data=data.model_dump(mode="json"),
+    )
 
 
 def direct_order(**overrides: Any) -> dict[str, Any]:
     return {
-        "account_id": str(uuid.uuid4()), "currency": "USD", "start_date": "2026-03-01",
-        "term_months": 12, "payment_term": "net_15",
+        "account_id": str(uuid.uuid4()),
+        "currency": "USD",
+        "start_date": "2026-03-01",
+        "term_months": 12,
+        "payment_term": "net_15",
         "order_products": [
-            {"product_id": str(uuid.uuid4()), "sku": "seat", "product_name": "Seat",
-             "charge_type": "recurring", "quantity": "3", "net_unit_price": "19.99"},
-            {"product_id": str(uuid.uuid4()), "sku": "setup", "product_name": "Setup",
-             "charge_type": "one_time", "quantity": "1", "net_unit_price": "250.00"},
+            {
+                "product_id": str(uuid.uuid4()),
+                "sku": "seat",
+                "product_name": "Seat",
+                "charge_type": "recurring",
+                "quantity": "3",
+                "net_unit_price": "19.99",
+            },
+            {
+                "product_id": str(uuid.uuid4()),
+                "sku": "setup",
+                "product_name": "Setup",
+                "charge_type": "one_time",
+                "quantity": "1",
+                "net_unit_price": "250.00",
+            },
         ],
     } | overrides

@@ -18,8 +18,12 @@ async def _orders_of(client, quote_id):
 async def test_an_accepted_quote_becomes_a_draft_order(service, settings):
     event = quote_accepted(lines=[{"invoice_grouping": "po_number"}])
 
-    await publish(settings.kafka_bootstrap_servers, settings.topic("q2c.quotes"), event,
-                  key=event.data["quote"]["account_id"])
+    await publish(
+        settings.kafka_bootstrap_servers,
+        settings.topic("q2c.quotes"),
+        event,
+        key=event.data["quote"]["account_id"],
+    )
     orders = await eventually(lambda: _orders_of(service.client, event.subject))
 
     order = orders[0]
@@ -67,14 +71,18 @@ async def test_activation_creates_the_contract_and_emits_order_activated(service
     assert contract["number"] == "C-000001"
     assert (contract["start_date"], contract["end_date"]) == ("2026-03-01", "2027-02-28")
     assert [(s["quantity"], s["net_unit_price"]) for s in contract["subscriptions"]] == [
-        ("3", "19.99")]
-    messages = await read_all(settings.kafka_bootstrap_servers, settings.topic("q2c.orders"),
-                              expect=1)
+        ("3", "19.99")
+    ]
+    messages = await read_all(
+        settings.kafka_bootstrap_servers, settings.topic("q2c.orders"), expect=1
+    )
     event = messages[0]["value"]
     assert event["type"] == "OrderActivated"
     assert event["data"]["contract"]["number"] == "C-000001"
-    assert event["data"]["order"]["order_products"][0]["subscription_id"] == \
-        contract["subscriptions"][0]["id"]
+    assert (
+        event["data"]["order"]["order_products"][0]["subscription_id"]
+        == contract["subscriptions"][0]["id"]
+    )
 
 
 async def test_an_event_committed_while_the_relay_was_down_is_published_after_restart(settings):
@@ -83,12 +91,16 @@ async def test_an_event_committed_while_the_relay_was_down_is_published_after_re
         order = (await stopped_relay.client.post("/v1/orders", json=direct_order())).json()
         await stopped_relay.client.post(f"/v1/orders/{order['id']}/activate")
         async with stopped_relay.database.transaction() as session:
-            pending = await session.scalar(select(func.count()).select_from(OutboxEvent)
-                                           .where(OutboxEvent.published_at.is_(None)))
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None))
+            )
         assert pending == 1
 
     async with running_service(create_app(settings), empty_tables=False):
-        messages = await read_all(settings.kafka_bootstrap_servers, settings.topic("q2c.orders"),
-                                  expect=1)
+        messages = await read_all(
+            settings.kafka_bootstrap_servers, settings.topic("q2c.orders"), expect=1
+        )
 
     assert [m["value"]["subject"] for m in messages] == [order["id"]]

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.money import UnknownCurrencyError, round_money
 from quote_svc.pricing import (
@@ -89,13 +90,20 @@ def as_strings(price: LinePrice) -> tuple[str, str, str, str]:
         pytest.param(TIERED, "0", TIERS, "10.5", "104.0", id="tiered-fractional"),
         pytest.param(TIERED, "0", TIERS, "0", "0", id="tiered-nothing"),
         pytest.param(
-            VOLUME, "0", (PriceTier(up_to=D(5), unit_price=D(2)),), "5", "10",
+            VOLUME,
+            "0",
+            (PriceTier(up_to=D(5), unit_price=D(2)),),
+            "5",
+            "10",
             id="closed-last-tier-at-its-bound",
         ),
     ],
 )
 def test_priced_amount(
-    model: PricingModel, unit_price: str, tiers: tuple[PriceTier, ...], quantity: str,
+    model: PricingModel,
+    unit_price: str,
+    tiers: tuple[PriceTier, ...],
+    quantity: str,
     expected: str,
 ) -> None:
     amount = priced_amount(
@@ -116,32 +124,54 @@ def test_pricing_model_accepts_its_string_value() -> None:
         pytest.param(
             VOLUME,
             (PriceTier(up_to=None, unit_price=D(1)), PriceTier(up_to=D(5), unit_price=D(1))),
-            "1", "only the last tier", id="open-tier-not-last",
+            "1",
+            "only the last tier",
+            id="open-tier-not-last",
         ),
         pytest.param(
             TIERED,
-            (PriceTier(up_to=D(10), unit_price=D(1)), PriceTier(up_to=D(5), unit_price=D(1)),
-             PriceTier(up_to=None, unit_price=D(1))),
-            "1", "ascending", id="tiers-out-of-order",
+            (
+                PriceTier(up_to=D(10), unit_price=D(1)),
+                PriceTier(up_to=D(5), unit_price=D(1)),
+                PriceTier(up_to=None, unit_price=D(1)),
+            ),
+            "1",
+            "ascending",
+            id="tiers-out-of-order",
         ),
         pytest.param(
             TIERED,
             (PriceTier(up_to=D(5), unit_price=D(1)), PriceTier(up_to=D(5), unit_price=D(1))),
-            "1", "ascending", id="repeated-bound",
+            "1",
+            "ascending",
+            id="repeated-bound",
         ),
         pytest.param(
-            VOLUME, (PriceTier(up_to=D(0), unit_price=D(1)),), "0", "positive", id="zero-bound",
+            VOLUME,
+            (PriceTier(up_to=D(0), unit_price=D(1)),),
+            "0",
+            "positive",
+            id="zero-bound",
         ),
         pytest.param(
-            VOLUME, (PriceTier(up_to=None, unit_price=D(-1)),), "1", "negative",
+            VOLUME,
+            (PriceTier(up_to=None, unit_price=D(-1)),),
+            "1",
+            "negative",
             id="negative-tier-price",
         ),
         pytest.param(
-            VOLUME, (PriceTier(up_to=D(5), unit_price=D(1)),), "6", "beyond the last tier",
+            VOLUME,
+            (PriceTier(up_to=D(5), unit_price=D(1)),),
+            "6",
+            "beyond the last tier",
             id="volume-beyond-closed-last-tier",
         ),
         pytest.param(
-            TIERED, (PriceTier(up_to=D(5), unit_price=D(1)),), "6", "beyond the last tier",
+            TIERED,
+            (PriceTier(up_to=D(5), unit_price=D(1)),),
+            "6",
+            "beyond the last tier",
             id="tiered-beyond-closed-last-tier",
         ),
         pytest.param(PER_UNIT, (), "-1", "quantity", id="negative-quantity"),
@@ -167,71 +197,89 @@ def test_priced_amount_refuses_a_negative_unit_price() -> None:
     ("price", "expected"),
     [
         pytest.param(
-            line(PER_UNIT, "10.00", "3"), ("10.00", "10.00", "30.00", "0.00"), id="no-discount",
+            line(PER_UNIT, "10.00", "3"),
+            ("10.00", "10.00", "30.00", "0.00"),
+            id="no-discount",
         ),
         pytest.param(
             line(PER_UNIT, "10.00", "3", discount_percent="15"),
-            ("10.00", "8.50", "25.50", "4.50"), id="percent",
+            ("10.00", "8.50", "25.50", "4.50"),
+            id="percent",
         ),
         pytest.param(
             line(PER_UNIT, "10.00", "3", discount_amount="2.50"),
-            ("10.00", "7.50", "22.50", "7.50"), id="amount-is-per-unit",
+            ("10.00", "7.50", "22.50", "7.50"),
+            id="amount-is-per-unit",
         ),
         pytest.param(
             line(PER_UNIT, "10.00", "3", discount_amount="12"),
-            ("10.00", "0.00", "0.00", "30.00"), id="amount-never-below-zero",
+            ("10.00", "0.00", "0.00", "30.00"),
+            id="amount-never-below-zero",
         ),
         pytest.param(
             line(PER_UNIT, "10.00", "3", discount_percent="100"),
-            ("10.00", "0.00", "0.00", "30.00"), id="free",
+            ("10.00", "0.00", "0.00", "30.00"),
+            id="free",
         ),
         pytest.param(
-            line(FLAT, "100.00", "3"), ("33.33", "33.33", "100.00", "0.00"),
+            line(FLAT, "100.00", "3"),
+            ("33.33", "33.33", "100.00", "0.00"),
             id="flat-unit-prices-are-for-display",
         ),
         pytest.param(
-            line(FLAT, "100.00", "5", discount_amount="5"), ("20.00", "15.00", "75.00", "25.00"),
+            line(FLAT, "100.00", "5", discount_amount="5"),
+            ("20.00", "15.00", "75.00", "25.00"),
             id="flat-with-per-unit-discount",
         ),
         pytest.param(
             line(VOLUME, "0", "11", tiers=TIERS, discount_percent="10"),
-            ("8.00", "7.20", "79.20", "8.80"), id="volume-with-percent",
+            ("8.00", "7.20", "79.20", "8.80"),
+            id="volume-with-percent",
         ),
         pytest.param(
-            line(TIERED, "0", "11", tiers=TIERS), ("9.82", "9.82", "108.00", "0.00"),
+            line(TIERED, "0", "11", tiers=TIERS),
+            ("9.82", "9.82", "108.00", "0.00"),
             id="tiered-blended-unit-price",
         ),
         pytest.param(
-            line(PER_UNIT, "0.125", "1"), ("0.13", "0.13", "0.13", "0.00"),
+            line(PER_UNIT, "0.125", "1"),
+            ("0.13", "0.13", "0.13", "0.00"),
             id="half-up-not-half-even",
         ),
         pytest.param(
             line(PER_UNIT, "0.005", "1", discount_percent="50"),
-            ("0.01", "0.00", "0.00", "0.01"), id="net-rounded-once-not-list-minus-discount",
+            ("0.01", "0.00", "0.00", "0.01"),
+            id="net-rounded-once-not-list-minus-discount",
         ),
         pytest.param(
-            line(PER_UNIT, "999.5", "1", currency="JPY"), ("1000", "1000", "1000", "0"),
+            line(PER_UNIT, "999.5", "1", currency="JPY"),
+            ("1000", "1000", "1000", "0"),
             id="jpy-no-decimals",
         ),
         pytest.param(
             line(PER_UNIT, "1005", "1", currency="JPY", discount_percent="10"),
-            ("1005", "905", "905", "100"), id="jpy-half-up-after-discount",
+            ("1005", "905", "905", "100"),
+            id="jpy-half-up-after-discount",
         ),
         pytest.param(
-            line(PER_UNIT, "1.2345", "1", currency="KWD"), ("1.235", "1.235", "1.235", "0.000"),
+            line(PER_UNIT, "1.2345", "1", currency="KWD"),
+            ("1.235", "1.235", "1.235", "0.000"),
             id="kwd-three-decimals",
         ),
         pytest.param(
             line(PER_UNIT, "10.00", "0", discount_percent="10"),
-            ("10.00", "9.00", "0.00", "0.00"), id="quantity-zero-per-unit",
+            ("10.00", "9.00", "0.00", "0.00"),
+            id="quantity-zero-per-unit",
         ),
         pytest.param(
-            line(FLAT, "100.00", "0"), ("100.00", "100.00", "0.00", "0.00"),
+            line(FLAT, "100.00", "0"),
+            ("100.00", "100.00", "0.00", "0.00"),
             id="quantity-zero-flat-costs-nothing",
         ),
         pytest.param(
             line(TIERED, "0", "0", tiers=TIERS, discount_amount="1"),
-            ("10.00", "9.00", "0.00", "0.00"), id="quantity-zero-first-tier",
+            ("10.00", "9.00", "0.00", "0.00"),
+            id="quantity-zero-first-tier",
         ),
     ],
 )
@@ -243,13 +291,17 @@ def test_price_line(price: LinePrice, expected: tuple[str, str, str, str]) -> No
     ("kwargs", "error", "message"),
     [
         pytest.param(
-            {"discount_percent": "10", "discount_amount": "1"}, ValueError, "not both",
+            {"discount_percent": "10", "discount_amount": "1"},
+            ValueError,
+            "not both",
             id="both-discounts",
         ),
-        pytest.param({"discount_percent": "100.01"}, ValueError, "between 0 and 100",
-                     id="percent-over-100"),
-        pytest.param({"discount_percent": "-1"}, ValueError, "between 0 and 100",
-                     id="negative-percent"),
+        pytest.param(
+            {"discount_percent": "100.01"}, ValueError, "between 0 and 100", id="percent-over-100"
+        ),
+        pytest.param(
+            {"discount_percent": "-1"}, ValueError, "between 0 and 100", id="negative-percent"
+        ),
         pytest.param({"discount_amount": "-0.01"}, ValueError, "negative", id="negative-amount"),
         pytest.param({"currency": "XXX"}, UnknownCurrencyError, "XXX", id="unknown-currency"),
     ],
@@ -282,8 +334,12 @@ def test_price_line_refuses_both_discounts_even_at_quantity_zero() -> None:
     ],
 )
 def test_effective_discount_percent(
-    model: PricingModel, unit_price: str, quantity: str, discount_percent: str | None,
-    discount_amount: str | None, expected: str,
+    model: PricingModel,
+    unit_price: str,
+    quantity: str,
+    discount_percent: str | None,
+    discount_amount: str | None,
+    expected: str,
 ) -> None:
     percent = effective_discount_percent(
         pricing_model=model,
@@ -315,9 +371,7 @@ def test_line_net_total(
     assert str(line_net_total(charge_type, D(amount), term_months)) == expected
 
 
-@pytest.mark.parametrize(
-    ("charge_type", "term_months"), [("recurring", 0), ("banana", 12)]
-)
+@pytest.mark.parametrize(("charge_type", "term_months"), [("recurring", 0), ("banana", 12)])
 def test_line_net_total_refuses(charge_type: str, term_months: int) -> None:
     with pytest.raises(ValueError):
         line_net_total(charge_type, D("1.00"), term_months)
@@ -333,18 +387,26 @@ def test_line_net_total_refuses(charge_type: str, term_months: int) -> None:
                 ("recurring", D("31.00")),
                 (ChargeType.USAGE, D("99.00")),
             ],
-            12, "USD", ("500.00", "131.00", "2072.00"), id="mixed",
+            12,
+            "USD",
+            ("500.00", "131.00", "2072.00"),
+            id="mixed",
         ),
         pytest.param([], 12, "USD", ("0.00", "0.00", "0.00"), id="empty-usd"),
         pytest.param([], 12, "JPY", ("0", "0", "0"), id="empty-jpy"),
         pytest.param(
-            [(ChargeType.RECURRING, D("1000"))], 24, "JPY", ("0", "1000", "24000"),
+            [(ChargeType.RECURRING, D("1000"))],
+            24,
+            "JPY",
+            ("0", "1000", "24000"),
             id="recurring-only",
         ),
     ],
 )
 def test_quote_totals(
-    lines: list[tuple[ChargeType | str, Decimal]], term_months: int, currency: str,
+    lines: list[tuple[ChargeType | str, Decimal]],
+    term_months: int,
+    currency: str,
     expected: tuple[str, str, str],
 ) -> None:
     totals = quote_totals(lines, term_months, currency)
@@ -412,9 +474,10 @@ def test_tiered_and_volume_agree_with_per_unit_within_the_first_tier(
         pricing_model=PER_UNIT, unit_price=first.unit_price, tiers=(), quantity=quantity
     )
     for model in (VOLUME, TIERED):
-        assert priced_amount(
-            pricing_model=model, unit_price=D(0), tiers=tiers, quantity=quantity
-        ) == per_unit
+        assert (
+            priced_amount(pricing_model=model, unit_price=D(0), tiers=tiers, quantity=quantity)
+            == per_unit
+        )
 
 
 @given(tiers=tier_lists(), first=quantities, second=quantities)
@@ -432,9 +495,7 @@ def test_volume_is_monotone_within_a_tier(
 
 
 @given(tiers=tier_lists(), first=quantities, second=quantities)
-def test_tiered_is_monotone(
-    tiers: tuple[PriceTier, ...], first: Decimal, second: Decimal
-) -> None:
+def test_tiered_is_monotone(tiers: tuple[PriceTier, ...], first: Decimal, second: Decimal) -> None:
     fewer, more = sorted((first, second))
     amounts = [
         priced_amount(pricing_model=TIERED, unit_price=D(0), tiers=tiers, quantity=quantity)
@@ -468,12 +529,20 @@ def test_per_unit_is_linear(unit_price: Decimal, first: Decimal, second: Decimal
     ),
 )
 def test_discounts_never_make_an_amount_negative(
-    model: PricingModel, unit_price: Decimal, tiers: tuple[PriceTier, ...], quantity: Decimal,
-    currency: str, discount: dict[str, Decimal] | None,
+    model: PricingModel,
+    unit_price: Decimal,
+    tiers: tuple[PriceTier, ...],
+    quantity: Decimal,
+    currency: str,
+    discount: dict[str, Decimal] | None,
 ) -> None:
     price = price_line(
-        pricing_model=model, unit_price=unit_price, tiers=tiers, quantity=quantity,
-        currency=currency, **(discount or {}),
+        pricing_model=model,
+        unit_price=unit_price,
+        tiers=tiers,
+        quantity=quantity,
+        currency=currency,
+        **(discount or {}),
     )
     list_amount = round_money(
         priced_amount(pricing_model=model, unit_price=unit_price, tiers=tiers, quantity=quantity),
@@ -485,7 +554,10 @@ def test_discounts_never_make_an_amount_negative(
     if quantity > 0:
         assert price.amount + price.discount_total == list_amount
     percent = effective_discount_percent(
-        pricing_model=model, unit_price=unit_price, tiers=tiers, quantity=quantity,
+        pricing_model=model,
+        unit_price=unit_price,
+        tiers=tiers,
+        quantity=quantity,
         **(discount or {}),
     )
     assert 0 <= percent <= 100

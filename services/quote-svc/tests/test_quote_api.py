@@ -11,16 +11,23 @@ async def _approved_quote(client, *, discount_percent=None):
     account = await create_account(client)
     book = await create_price_book(client)
     seat = await create_priced_product(client, book["id"], sku="seat", unit_price="31.00")
-    setup = await create_priced_product(client, book["id"], sku="setup", unit_price="500.00",
-                                        charge_type="one_time")
+    setup = await create_priced_product(
+        client, book["id"], sku="setup", unit_price="500.00", charge_type="one_time"
+    )
     line = {"product_id": seat["id"], "quantity": "10"}
     if discount_percent:
         line["discount_percent"] = discount_percent
-    response = await client.post("/v1/quotes", json={
-        "account_id": account["id"], "price_book_id": book["id"], "start_date": "2026-01-15",
-        "term_months": 12, "billing_day_of_month": 1,
-        "lines": [line, {"product_id": setup["id"], "quantity": "1"}],
-    })
+    response = await client.post(
+        "/v1/quotes",
+        json={
+            "account_id": account["id"],
+            "price_book_id": book["id"],
+            "start_date": "2026-01-15",
+            "term_months": 12,
+            "billing_day_of_month": 1,
+            "lines": [line, {"product_id": setup["id"], "quantity": "1"}],
+        },
+    )
     assert response.status_code == 201, response.text
     return account, response.json()
 
@@ -50,8 +57,9 @@ async def test_accepting_an_approved_quote_emits_quote_accepted(service, setting
     assert submitted.json()["status"] == "approved"
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
-    messages = await read_all(settings.kafka_bootstrap_servers, settings.topic("q2c.quotes"),
-                              expect=1)
+    messages = await read_all(
+        settings.kafka_bootstrap_servers, settings.topic("q2c.quotes"), expect=1
+    )
     assert len(messages) == 1
     event = messages[0]["value"]
     assert messages[0]["key"] == account["id"]
@@ -84,13 +92,16 @@ async def test_lines_change_only_while_draft(service):
     _, quote = await _approved_quote(service.client)
     seat_line = quote["lines"][0]
 
-    changed = await service.client.patch(f"/v1/quotes/{quote['id']}/lines/{seat_line['id']}",
-                                         json={"quantity": "2"})
+    changed = await service.client.patch(
+        f"/v1/quotes/{quote['id']}/lines/{seat_line['id']}", json={"quantity": "2"}
+    )
     removed = await service.client.delete(
-        f"/v1/quotes/{quote['id']}/lines/{quote['lines'][1]['id']}")
+        f"/v1/quotes/{quote['id']}/lines/{quote['lines'][1]['id']}"
+    )
     await service.client.post(f"/v1/quotes/{quote['id']}/submit")
-    refused = await service.client.patch(f"/v1/quotes/{quote['id']}/lines/{seat_line['id']}",
-                                         json={"quantity": "3"})
+    refused = await service.client.patch(
+        f"/v1/quotes/{quote['id']}/lines/{seat_line['id']}", json={"quantity": "3"}
+    )
 
     assert changed.json()["lines"][0]["monthly_amount"] == "62.00"
     assert removed.json()["one_time_total"] == "0.00"
@@ -107,13 +118,14 @@ async def test_requests_without_the_key_get_401_problem(service):
 
 
 async def test_bad_input_is_a_422_problem_and_changes_nothing(service):
-    malformed = await service.client.post("/v1/accounts", content=b"{not json",
-                                          headers={"Content-Type": "application/json"})
-    float_money = await service.client.post("/v1/price-books/" + str(uuid.uuid4()) + "/entries",
-                                            json={"product_id": str(uuid.uuid4()),
-                                                  "unit_price": 12.5})
-    bad_currency = await service.client.post("/v1/accounts", json={"name": "X",
-                                                                   "currency": "XXX"})
+    malformed = await service.client.post(
+        "/v1/accounts", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    float_money = await service.client.post(
+        "/v1/price-books/" + str(uuid.uuid4()) + "/entries",
+        json={"product_id": str(uuid.uuid4()), "unit_price": 12.5},
+    )
+    bad_currency = await service.client.post("/v1/accounts", json={"name": "X", "currency": "XXX"})
     listing = await service.client.get("/v1/accounts")
 
     assert malformed.status_code == 422
@@ -137,8 +149,9 @@ async def test_idempotency_key_replays_the_first_response(service):
 
     first = await service.client.post("/v1/accounts", json=body, headers=headers)
     again = await service.client.post("/v1/accounts", json=body, headers=headers)
-    other_body = await service.client.post("/v1/accounts", json=body | {"name": "Other"},
-                                           headers=headers)
+    other_body = await service.client.post(
+        "/v1/accounts", json=body | {"name": "Other"}, headers=headers
+    )
     listing = await service.client.get("/v1/accounts")
 
     assert first.status_code == again.status_code == 201
@@ -152,7 +165,9 @@ async def test_accounts_page_with_a_cursor(service):
     created = [await create_account(service.client, name=f"A{i}") for i in range(3)]
 
     first = (await service.client.get("/v1/accounts?limit=2")).json()
-    second = (await service.client.get(f"/v1/accounts?limit=2&cursor={first['next_cursor']}")).json()
+    second = (
+        await service.client.get(f"/v1/accounts?limit=2&cursor={first['next_cursor']}")
+    ).json()
 
     assert [a["name"] for a in first["items"]] == ["A2", "A1"]
     assert [a["name"] for a in second["items"]] == ["A0"]

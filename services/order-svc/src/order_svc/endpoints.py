@@ -24,15 +24,18 @@ async def list_orders(
     quote_id: Annotated[uuid.UUID | None, Query(description="Orders of this quote.")] = None,
     account_id: Annotated[uuid.UUID | None, Query(description="Orders of this account.")] = None,
 ) -> Page[OrderPublic]:
-    rows, next_cursor = await service.list_orders(session, page, quote_id=quote_id,
-                                                  account_id=account_id)
-    return Page(items=[await service.order_public(session, row) for row in rows],
-                next_cursor=next_cursor)
+    rows, next_cursor = await service.list_orders(
+        session, page, quote_id=quote_id, account_id=account_id
+    )
+    return Page(
+        items=[await service.order_public(session, row) for row in rows], next_cursor=next_cursor
+    )
 
 
 @orders.post("", status_code=201, response_model=OrderPublic, summary="Create an order directly")
-async def create_order(body: OrderCreate, session: SessionDep,
-                       idempotency: IdempotencyDep) -> Response:
+async def create_order(
+    body: OrderCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
     """For channels without a quote: same fields as an order from a quote, explicit prices."""
 
     async def create() -> OrderPublic:
@@ -44,7 +47,8 @@ async def create_order(body: OrderCreate, session: SessionDep,
 @orders.get("/{order_id}", summary="Get an order")
 async def get_order(order_id: uuid.UUID, session: SessionDep) -> OrderPublic:
     return await service.order_public(
-        session, await get_or_404(session, Order, order_id, label="order"))
+        session, await get_or_404(session, Order, order_id, label="order")
+    )
 
 
 @orders.post("/{order_id}/activate", summary="Activate a draft order")
@@ -62,14 +66,16 @@ async def list_contracts(
     account_id: Annotated[uuid.UUID | None, Query(description="Contracts of this account.")] = None,
 ) -> Page[ContractPublic]:
     rows, next_cursor = await service.list_contracts(session, page, account_id=account_id)
-    return Page(items=[await service.contract_public(session, row) for row in rows],
-                next_cursor=next_cursor)
+    return Page(
+        items=[await service.contract_public(session, row) for row in rows], next_cursor=next_cursor
+    )
 
 
 @contracts.get("/{contract_id}", summary="Get a contract with its subscriptions")
 async def get_contract(contract_id: uuid.UUID, session: SessionDep) -> ContractPublic:
     return await service.contract_public(
-        session, await get_or_404(session, Contract, contract_id, label="contract"))
+        session, await get_or_404(session, Contract, contract_id, label="contract")
+    )
 
 
 routers = [orders, contracts]

@@ -15,7 +15,8 @@ async def next_number(session: AsyncSession, sequence: str, prefix: str) -> str:
 
 async def order_products(session: AsyncSession, order_id: uuid.UUID) -> list[OrderProduct]:
     result = await session.execute(
-        select(OrderProduct).where(OrderProduct.order_id == order_id)
+        select(OrderProduct)
+        .where(OrderProduct.order_id == order_id)
         .order_by(OrderProduct.position)
     )
     return list(result.scalars())
@@ -23,7 +24,8 @@ async def order_products(session: AsyncSession, order_id: uuid.UUID) -> list[Ord
 
 async def subscriptions(session: AsyncSession, contract_id: uuid.UUID) -> list[Subscription]:
     result = await session.execute(
-        select(Subscription).where(Subscription.contract_id == contract_id)
+        select(Subscription)
+        .where(Subscription.contract_id == contract_id)
         .order_by(Subscription.id)
     )
     return list(result.scalars())

@@ -29,21 +29,30 @@ from q2c_shared.problems import Conflict
 async def order_public(session: AsyncSession, order: Order) -> OrderPublic:
     products = await repository.order_products(session, order.id)
     return OrderPublic.model_validate(
-        {**order.model_dump(),
-         "order_products": [OrderProductPublic.model_validate(p) for p in products]}
+        {
+            **order.model_dump(),
+            "order_products": [OrderProductPublic.model_validate(p) for p in products],
+        }
     )
 
 
 async def contract_public(session: AsyncSession, contract: Contract) -> ContractPublic:
     subscriptions = await repository.subscriptions(session, contract.id)
     return ContractPublic.model_validate(
-        {**contract.model_dump(),
-         "subscriptions": [SubscriptionPublic.model_validate(s) for s in subscriptions]}
+        {
+            **contract.model_dump(),
+            "subscriptions": [SubscriptionPublic.model_validate(s) for s in subscriptions],
+        }
     )
 
 
-async def list_orders(session: AsyncSession, page: PageRequest, *, quote_id: uuid.UUID | None,
-                      account_id: uuid.UUID | None) -> tuple[list[Order], str | None]:
+async def list_orders(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    quote_id: uuid.UUID | None,
+    account_id: uuid.UUID | None,
+) -> tuple[list[Order], str | None]:
     statement: Select = select(Order)
     if quote_id is not None:
         statement = statement.where(Order.quote_id == quote_id)
@@ -52,8 +61,9 @@ async def list_orders(session: AsyncSession, page: PageRequest, *, quote_id: uui
     return await fetch_page(session, statement, Order.id, page)
 
 
-async def list_contracts(session: AsyncSession, page: PageRequest, *,
-                         account_id: uuid.UUID | None) -> tuple[list[Contract], str | None]:
+async def list_contracts(
+    session: AsyncSession, page: PageRequest, *, account_id: uuid.UUID | None
+) -> tuple[list[Contract], str | None]:
     statement: Select = select(Contract)
     if account_id is not None:
         statement = statement.where(Contract.account_id == account_id)
@@ -81,16 +91,28 @@ async def order_from_quote(session: AsyncSession, accepted: contracts.QuoteAccep
     session.add(order)
     await session.flush()
     for position, line in enumerate(quote.lines, start=1):
-        session.add(OrderProduct(
-            order_id=order.id, position=position, product_id=uuid.UUID(line.product_id),
-            sku=line.sku, product_name=line.product_name, charge_type=line.charge_type,
-            billing_type=line.billing_type, billing_frequency=line.billing_frequency,
-            tax_code=line.tax_code, quantity=line.quantity, net_unit_price=line.net_unit_price,
-            monthly_amount=line.monthly_amount, amount=line.amount,
-            start_date=quote.start_date, end_date=quote.end_date,
-            billing_account_id=_uuid_or_none(line.billing_account_id),
-            invoice_grouping=line.invoice_grouping, invoice_group_id=line.invoice_group_id,
-        ))
+        session.add(
+            OrderProduct(
+                order_id=order.id,
+                position=position,
+                product_id=uuid.UUID(line.product_id),
+                sku=line.sku,
+                product_name=line.product_name,
+                charge_type=line.charge_type,
+                billing_type=line.billing_type,
+                billing_frequency=line.billing_frequency,
+                tax_code=line.tax_code,
+                quantity=line.quantity,
+                net_unit_price=line.net_unit_price,
+                monthly_amount=line.monthly_amount,
+                amount=line.amount,
+                start_date=quote.start_date,
+                end_date=quote.end_date,
+                billing_account_id=_uuid_or_none(line.billing_account_id),
+                invoice_grouping=line.invoice_grouping,
+                invoice_group_id=line.invoice_group_id,
+            )
+        )
     await session.flush()
     return order
 
@@ -114,16 +136,28 @@ async def create_order(session: AsyncSession, body: OrderCreate) -> Order:
     for position, item in enumerate(body.order_products, start=1):
         amount = round_money(item.net_unit_price * item.quantity, body.currency)
         recurring = item.charge_type == ChargeType.RECURRING
-        session.add(OrderProduct(
-            order_id=order.id, position=position, product_id=item.product_id, sku=item.sku,
-            product_name=item.product_name, charge_type=item.charge_type,
-            billing_type=item.billing_type, billing_frequency=item.billing_frequency,
-            tax_code=item.tax_code, quantity=item.quantity, net_unit_price=item.net_unit_price,
-            monthly_amount=amount if recurring else None, amount=None if recurring else amount,
-            start_date=item.start_date or body.start_date, end_date=end_date,
-            billing_account_id=item.billing_account_id, invoice_grouping=item.invoice_grouping,
-            invoice_group_id=item.invoice_group_id,
-        ))
+        session.add(
+            OrderProduct(
+                order_id=order.id,
+                position=position,
+                product_id=item.product_id,
+                sku=item.sku,
+                product_name=item.product_name,
+                charge_type=item.charge_type,
+                billing_type=item.billing_type,
+                billing_frequency=item.billing_frequency,
+                tax_code=item.tax_code,
+                quantity=item.quantity,
+                net_unit_price=item.net_unit_price,
+                monthly_amount=amount if recurring else None,
+                amount=None if recurring else amount,
+                start_date=item.start_date or body.start_date,
+                end_date=end_date,
+                billing_account_id=item.billing_account_id,
+                invoice_grouping=item.invoice_grouping,
+                invoice_group_id=item.invoice_group_id,
+            )
+        )
     await session.flush()
     return order
 
@@ -132,8 +166,7 @@ async def activate(session: AsyncSession, order_id: uuid.UUID, *, today: date) -
     """Activate a draft order: its contract and subscriptions, then `OrderActivated`."""
     order = await get_or_404(session, Order, order_id, label="order", for_update=True)
     if order.status != OrderStatus.DRAFT:
-        raise Conflict(f"Order {order.number} is already {order.status}.",
-                       code="order_not_draft")
+        raise Conflict(f"Order {order.number} is already {order.status}.", code="order_not_draft")
     products = await repository.order_products(session, order.id)
     contract = Contract(
         number=await repository.next_number(session, "contract_number_seq", "C"),
@@ -149,9 +182,13 @@ async def activate(session: AsyncSession, order_id: uuid.UUID, *, today: date) -
         if product.charge_type != ChargeType.RECURRING:
             continue
         subscription = Subscription(
-            contract_id=contract.id, product_id=product.product_id, sku=product.sku,
-            quantity=product.quantity, net_unit_price=product.net_unit_price,
-            start_date=product.start_date, end_date=product.end_date,
+            contract_id=contract.id,
+            product_id=product.product_id,
+            sku=product.sku,
+            quantity=product.quantity,
+            net_unit_price=product.net_unit_price,
+            start_date=product.start_date,
+            end_date=product.end_date,
         )
         session.add(subscription)
         await session.flush()
@@ -160,13 +197,18 @@ async def activate(session: AsyncSession, order_id: uuid.UUID, *, today: date) -
     order.contract_id = contract.id
     order.activated_on = today
     await session.flush()
-    await enqueue(session, await _order_activated(session, order, contract),
-                  key=str(order.account_id), subject=str(order.id))
+    await enqueue(
+        session,
+        await _order_activated(session, order, contract),
+        key=str(order.account_id),
+        subject=str(order.id),
+    )
     return order
 
 
-async def _order_activated(session: AsyncSession, order: Order,
-                           contract: Contract) -> contracts.OrderActivated:
+async def _order_activated(
+    session: AsyncSession, order: Order, contract: Contract
+) -> contracts.OrderActivated:
     order_json = (await order_public(session, order)).model_dump(mode="json")
     contract_json = (await contract_public(session, contract)).model_dump(mode="json")
     return contracts.OrderActivated(
@@ -177,5 +219,3 @@ async def _order_activated(session: AsyncSession, order: Order,
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
-
-

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from q2c_shared.db import SessionDep, get_or_404
 from q2c_shared.idempotency import IdempotencyDep
@@ -25,6 +25,7 @@ from quote_svc.schemas import (
     QuoteLineCreate,
     QuoteLineUpdate,
     QuotePublic,
+    QuoteStatus,
     ReviewDecision,
 )
 from quote_svc.settings import QuoteSettings
@@ -46,8 +47,9 @@ SettingsDep = Annotated[QuoteSettings, Depends(_settings)]
 
 
 @accounts.post("", status_code=201, response_model=AccountPublic, summary="Create an account")
-async def create_account(body: AccountCreate, session: SessionDep,
-                         idempotency: IdempotencyDep) -> Response:
+async def create_account(
+    body: AccountCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
     """Create a customer account; emits `AccountCreated`."""
 
     async def create() -> AccountPublic:
@@ -65,12 +67,14 @@ async def list_accounts(session: SessionDep, page: PageDep) -> Page[AccountPubli
 @accounts.get("/{account_id}", summary="Get an account")
 async def get_account(account_id: uuid.UUID, session: SessionDep) -> AccountPublic:
     return AccountPublic.model_validate(
-        await get_or_404(session, Account, account_id, label="account"))
+        await get_or_404(session, Account, account_id, label="account")
+    )
 
 
 @accounts.patch("/{account_id}", summary="Update an account")
-async def update_account(account_id: uuid.UUID, body: AccountUpdate,
-                         session: SessionDep) -> AccountPublic:
+async def update_account(
+    account_id: uuid.UUID, body: AccountUpdate, session: SessionDep
+) -> AccountPublic:
     """Change any of the fields given; emits `AccountUpdated`."""
     return AccountPublic.model_validate(await service.update_account(session, account_id, body))
 
@@ -79,24 +83,34 @@ async def update_account(account_id: uuid.UUID, body: AccountUpdate,
 
 
 @products.post("", status_code=201, response_model=ProductPublic, summary="Create a product")
-async def create_product(body: ProductCreate, session: SessionDep,
-                         idempotency: IdempotencyDep) -> Response:
+async def create_product(
+    body: ProductCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
     async def create() -> ProductPublic:
         return ProductPublic.model_validate(await service.create_product(session, body))
 
     return await idempotency.respond(session, create)
 
 
+@products.get("", summary="List products")
+async def list_products(session: SessionDep, page: PageDep) -> Page[ProductPublic]:
+    rows, next_cursor = await service.list_products(session, page)
+    return Page(items=[ProductPublic.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
 @products.get("/{product_id}", summary="Get a product")
 async def get_product(product_id: uuid.UUID, session: SessionDep) -> ProductPublic:
     return ProductPublic.model_validate(
-        await get_or_404(session, Product, product_id, label="product"))
+        await get_or_404(session, Product, product_id, label="product")
+    )
 
 
-@price_books.post("", status_code=201, response_model=PriceBookPublic,
-                  summary="Create a price book")
-async def create_price_book(body: PriceBookCreate, session: SessionDep,
-                            idempotency: IdempotencyDep) -> Response:
+@price_books.post(
+    "", status_code=201, response_model=PriceBookPublic, summary="Create a price book"
+)
+async def create_price_book(
+    body: PriceBookCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
     async def create() -> PriceBookPublic:
         return PriceBookPublic.model_validate(await service.create_price_book(session, body))
 
@@ -106,13 +120,22 @@ async def create_price_book(body: PriceBookCreate, session: SessionDep,
 @price_books.get("/{price_book_id}", summary="Get a price book")
 async def get_price_book(price_book_id: uuid.UUID, session: SessionDep) -> PriceBookPublic:
     return PriceBookPublic.model_validate(
-        await get_or_404(session, PriceBook, price_book_id, label="price book"))
+        await get_or_404(session, PriceBook, price_book_id, label="price book")
+    )
 
 
-@price_books.post("/{price_book_id}/entries", status_code=201,
-                  response_model=PriceBookEntryPublic, summary="Price a product in a price book")
-async def add_price_book_entry(price_book_id: uuid.UUID, body: PriceBookEntryCreate,
-                               session: SessionDep, idempotency: IdempotencyDep) -> Response:
+@price_books.post(
+    "/{price_book_id}/entries",
+    status_code=201,
+    response_model=PriceBookEntryPublic,
+    summary="Price a product in a price book",
+)
+async def add_price_book_entry(
+    price_book_id: uuid.UUID,
+    body: PriceBookEntryCreate,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> Response:
     async def create() -> PriceBookEntryPublic:
         entry = await service.add_price_book_entry(session, price_book_id, body)
         return PriceBookEntryPublic.model_validate(entry)
@@ -124,8 +147,9 @@ async def add_price_book_entry(price_book_id: uuid.UUID, body: PriceBookEntryCre
 
 
 @quotes.post("", status_code=201, response_model=QuotePublic, summary="Create a quote")
-async def create_quote(body: QuoteCreate, session: SessionDep,
-                       idempotency: IdempotencyDep) -> Response:
+async def create_quote(
+    body: QuoteCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
     """Create a draft quote, pricing its lines from the price book."""
 
     async def create() -> QuotePublic:
@@ -134,10 +158,26 @@ async def create_quote(body: QuoteCreate, session: SessionDep,
     return await idempotency.respond(session, create)
 
 
+@quotes.get("", summary="List quotes")
+async def list_quotes(
+    session: SessionDep,
+    page: PageDep,
+    account_id: Annotated[uuid.UUID | None, Query(description="Quotes of this account.")] = None,
+    status: Annotated[QuoteStatus | None, Query(description="Only quotes in this status.")] = None,
+) -> Page[QuotePublic]:
+    rows, next_cursor = await service.list_quotes(
+        session, page, account_id=account_id, status=status
+    )
+    return Page(
+        items=[await service.quote_public(session, row) for row in rows], next_cursor=next_cursor
+    )
+
+
 @quotes.get("/{quote_id}", summary="Get a quote")
 async def get_quote(quote_id: uuid.UUID, session: SessionDep) -> QuotePublic:
     return await service.quote_public(
-        session, await get_or_404(session, Quote, quote_id, label="quote"))
+        session, await get_or_404(session, Quote, quote_id, label="quote")
+    )
 
 
 @quotes.post("/{quote_id}/lines", status_code=201, summary="Add a line to a draft quote")
@@ -146,39 +186,45 @@ async def add_line(quote_id: uuid.UUID, body: QuoteLineCreate, session: SessionD
 
 
 @quotes.patch("/{quote_id}/lines/{line_id}", summary="Change a line of a draft quote")
-async def update_line(quote_id: uuid.UUID, line_id: uuid.UUID, body: QuoteLineUpdate,
-                      session: SessionDep) -> QuotePublic:
+async def update_line(
+    quote_id: uuid.UUID, line_id: uuid.UUID, body: QuoteLineUpdate, session: SessionDep
+) -> QuotePublic:
     quote = await service.update_line(session, quote_id, line_id, body)
     return await service.quote_public(session, quote)
 
 
 @quotes.delete("/{quote_id}/lines/{line_id}", summary="Remove a line from a draft quote")
-async def remove_line(quote_id: uuid.UUID, line_id: uuid.UUID,
-                      session: SessionDep) -> QuotePublic:
-    return await service.quote_public(session,
-                                      await service.remove_line(session, quote_id, line_id))
+async def remove_line(quote_id: uuid.UUID, line_id: uuid.UUID, session: SessionDep) -> QuotePublic:
+    return await service.quote_public(
+        session, await service.remove_line(session, quote_id, line_id)
+    )
 
 
 @quotes.post("/{quote_id}/submit", summary="Submit a draft quote for approval")
-async def submit_quote(quote_id: uuid.UUID, session: SessionDep,
-                       settings: SettingsDep) -> QuotePublic:
+async def submit_quote(
+    quote_id: uuid.UUID, session: SessionDep, settings: SettingsDep
+) -> QuotePublic:
     """`approved` at once, or `in_review` when a line's discount exceeds the threshold."""
     return await service.quote_public(session, await service.submit(session, quote_id, settings))
 
 
 @quotes.post("/{quote_id}/approve", summary="Approve a quote in review")
-async def approve_quote(quote_id: uuid.UUID, session: SessionDep,
-                        body: ReviewDecision | None = None) -> QuotePublic:
-    quote = await service.review(session, quote_id, approve=True,
-                                 reason=body.reason if body else None)
+async def approve_quote(
+    quote_id: uuid.UUID, session: SessionDep, body: ReviewDecision | None = None
+) -> QuotePublic:
+    quote = await service.review(
+        session, quote_id, approve=True, reason=body.reason if body else None
+    )
     return await service.quote_public(session, quote)
 
 
 @quotes.post("/{quote_id}/reject", summary="Reject a quote in review")
-async def reject_quote(quote_id: uuid.UUID, session: SessionDep,
-                       body: ReviewDecision | None = None) -> QuotePublic:
-    quote = await service.review(session, quote_id, approve=False,
-                                 reason=body.reason if body else None)
+async def reject_quote(
+    quote_id: uuid.UUID, session: SessionDep, body: ReviewDecision | None = None
+) -> QuotePublic:
+    quote = await service.review(
+        session, quote_id, approve=False, reason=body.reason if body else None
+    )
     return await service.quote_public(session, quote)
 
 

@@ -36,8 +36,9 @@ class BillingAddress(BaseModel):
     city: str = Field(examples=["San Francisco"])
     region: str | None = Field(None, examples=["CA"])
     postal_code: str | None = Field(None, examples=["94105"])
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.",
-                         examples=["US"])
+    country: str = Field(
+        min_length=2, max_length=2, description="ISO 3166-1 alpha-2.", examples=["US"]
+    )
 
 
 class AccountCreate(BaseModel):
@@ -46,8 +47,12 @@ class AccountCreate(BaseModel):
     email: str | None = Field(None, max_length=255, examples=["billing@acme.example"])
     billing_address: BillingAddress | None = None
     payment_term: PaymentTerm = PaymentTerm.NET_30
-    legal_entity: str | None = Field(None, max_length=255, examples=["Acme Holdings Ltd"],
-                                     description="Your selling entity; invoices number per entity.")
+    legal_entity: str | None = Field(
+        None,
+        max_length=255,
+        examples=["Acme Holdings Ltd"],
+        description="Your selling entity; invoices number per entity.",
+    )
     tax_exempt: bool = False
 
 
@@ -82,7 +87,8 @@ class ProductCreate(BaseModel):
     charge_type: ChargeType = Field(examples=["recurring"])
     billing_type: BillingType = BillingType.ADVANCE
     billing_frequency: BillingFrequency | None = Field(
-        None, description="Required for recurring products.", examples=["monthly"])
+        None, description="Required for recurring products.", examples=["monthly"]
+    )
     tax_code: str | None = Field(None, max_length=50, examples=["SAAS"])
 
     @model_validator(mode="after")

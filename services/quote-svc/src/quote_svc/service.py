@@ -6,6 +6,7 @@ Functions flush, never commit: the request's unit of work commits (q2c_shared.db
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,14 @@ from q2c_shared.pagination import PageRequest, fetch_page
 from q2c_shared.problems import Conflict, NotFound, Unprocessable
 from quote_svc import repository
 from quote_svc.models import Account, PriceBook, PriceBookEntry, Product, Quote, QuoteLine
-from quote_svc.pricing import PriceTier, PricingModel, line_net_total, price_line, quote_totals
+from quote_svc.pricing import (
+    PriceTier,
+    PricingModel,
+    effective_discount_percent,
+    line_net_total,
+    price_line,
+    quote_totals,
+)
 from quote_svc.schemas import (
     AccountCreate,
     AccountPublic,
@@ -51,25 +59,57 @@ async def create_account(session: AsyncSession, body: AccountCreate) -> Account:
     session.add(account)
     await session.flush()
     await session.refresh(account)
-    await enqueue(session, contracts.AccountCreated(account=account_snapshot(account)),
-                  key=str(account.id), subject=str(account.id))
+    await enqueue(
+        session,
+        contracts.AccountCreated(account=account_snapshot(account)),
+        key=str(account.id),
+        subject=str(account.id),
+    )
     return account
 
 
-async def update_account(session: AsyncSession, account_id: uuid.UUID,
-                         body: AccountUpdate) -> Account:
+async def update_account(
+    session: AsyncSession, account_id: uuid.UUID, body: AccountUpdate
+) -> Account:
     account = await get_or_404(session, Account, account_id, label="account", for_update=True)
     for field, value in body.model_dump(mode="json", exclude_unset=True).items():
         setattr(account, field, value)
     account.updated_at = datetime.now(UTC)
     await session.flush()
-    await enqueue(session, contracts.AccountUpdated(account=account_snapshot(account)),
-                  key=str(account.id), subject=str(account.id))
+    await enqueue(
+        session,
+        contracts.AccountUpdated(account=account_snapshot(account)),
+        key=str(account.id),
+        subject=str(account.id),
+    )
     return account
 
 
-async def list_accounts(session: AsyncSession, page: PageRequest) -> tuple[list[Account], str | None]:
+async def list_accounts(
+    session: AsyncSession, page: PageRequest
+) -> tuple[list[Account], str | None]:
     return await fetch_page(session, select(Account), Account.id, page)
+
+
+async def list_quotes(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None,
+    status: QuoteStatus | None,
+) -> tuple[list[Quote], str | None]:
+    statement = select(Quote)
+    if account_id is not None:
+        statement = statement.where(Quote.account_id == account_id)
+    if status is not None:
+        statement = statement.where(Quote.status == status)
+    return await fetch_page(session, statement, Quote.id, page)
+
+
+async def list_products(
+    session: AsyncSession, page: PageRequest
+) -> tuple[list[Product], str | None]:
+    return await fetch_page(session, select(Product), Product.id, page)
 
 
 # --- catalog --------------------------------------------------------------------------------
@@ -81,8 +121,9 @@ async def create_product(session: AsyncSession, body: ProductCreate) -> Product:
         async with session.begin_nested():
             session.add(product)
     except IntegrityError:
-        raise Conflict(f"A product with sku {body.sku!r} already exists.",
-                       code="sku_taken") from None
+        raise Conflict(
+            f"A product with sku {body.sku!r} already exists.", code="sku_taken"
+        ) from None
     await session.refresh(product)
     return product
 
@@ -95,8 +136,9 @@ async def create_price_book(session: AsyncSession, body: PriceBookCreate) -> Pri
     return price_book
 
 
-async def add_price_book_entry(session: AsyncSession, price_book_id: uuid.UUID,
-                               body: PriceBookEntryCreate) -> PriceBookEntry:
+async def add_price_book_entry(
+    session: AsyncSession, price_book_id: uuid.UUID, body: PriceBookEntryCreate
+) -> PriceBookEntry:
     await get_or_404(session, PriceBook, price_book_id, label="price book")
     product = await session.get(Product, body.product_id)
     if product is None:
@@ -109,8 +151,9 @@ async def add_price_book_entry(session: AsyncSession, price_book_id: uuid.UUID,
         async with session.begin_nested():
             session.add(entry)
     except IntegrityError:
-        raise Conflict(f"Product {product.sku} already has a price in this price book.",
-                       code="entry_exists") from None
+        raise Conflict(
+            f"Product {product.sku} already has a price in this price book.", code="entry_exists"
+        ) from None
     await session.refresh(entry)
     return entry
 
@@ -129,8 +172,9 @@ async def create_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
     account = await repository.existing_account(session, body.account_id, role="account")
     price_book = await session.get(PriceBook, body.price_book_id)
     if price_book is None:
-        raise Unprocessable(f"Price book {body.price_book_id} does not exist.",
-                            code="unknown_price_book")
+        raise Unprocessable(
+            f"Price book {body.price_book_id} does not exist.", code="unknown_price_book"
+        )
     if price_book.currency != account.currency:
         raise Unprocessable(
             f"Price book {price_book.name!r} is in {price_book.currency} but the account pays "
@@ -171,8 +215,9 @@ async def add_line(session: AsyncSession, quote_id: uuid.UUID, body: QuoteLineCr
     return quote
 
 
-async def update_line(session: AsyncSession, quote_id: uuid.UUID, line_id: uuid.UUID,
-                      body: QuoteLineUpdate) -> Quote:
+async def update_line(
+    session: AsyncSession, quote_id: uuid.UUID, line_id: uuid.UUID, body: QuoteLineUpdate
+) -> Quote:
     quote = await _draft_quote(session, quote_id)
     line = await _line_of(session, quote, line_id)
     changes = body.model_dump(exclude_unset=True)
@@ -201,15 +246,18 @@ async def submit(session: AsyncSession, quote_id: uuid.UUID, settings: QuoteSett
     quote = await _draft_quote(session, quote_id, action="submit")
     lines = await repository.quote_lines(session, quote.id)
     if not lines:
-        raise Conflict(f"Quote {quote.number} has no lines; add at least one before submitting.",
-                       code="quote_empty")
+        raise Conflict(
+            f"Quote {quote.number} has no lines; add at least one before submitting.",
+            code="quote_empty",
+        )
     threshold = settings.approval_discount_threshold_percent
-    over = [line for line in lines if _discount_percent_of(line) > threshold]
+    discounts = [(line, await _discount_percent_of(session, quote, line)) for line in lines]
+    over = [(line, percent) for line, percent in discounts if percent > threshold]
     if over:
         quote.status = QuoteStatus.IN_REVIEW
         quote.status_reason = "; ".join(
-            f"line {line.position} ({line.sku}) discount {_discount_percent_of(line):.2f}% "
-            f"exceeds {threshold}%" for line in over
+            f"line {line.position} ({line.sku}) discount {percent:.2f}% exceeds {threshold}%"
+            for line, percent in over
         )
     else:
         quote.status = QuoteStatus.APPROVED
@@ -218,13 +266,16 @@ async def submit(session: AsyncSession, quote_id: uuid.UUID, settings: QuoteSett
     return quote
 
 
-async def review(session: AsyncSession, quote_id: uuid.UUID, *, approve: bool,
-                 reason: str | None) -> Quote:
+async def review(
+    session: AsyncSession, quote_id: uuid.UUID, *, approve: bool, reason: str | None
+) -> Quote:
     quote = await repository.lock_quote(session, quote_id)
     action = "approve" if approve else "reject"
     if quote.status != QuoteStatus.IN_REVIEW:
-        raise Conflict(f"Quote {quote.number} is {quote.status}; only a quote in review can be "
-                       f"{action}d.", code="quote_not_in_review")
+        raise Conflict(
+            f"Quote {quote.number} is {quote.status}; only a quote in review can be {action}d.",
+            code="quote_not_in_review",
+        )
     quote.status = QuoteStatus.APPROVED if approve else QuoteStatus.REJECTED
     quote.status_reason = reason
     await session.flush()
@@ -240,11 +291,15 @@ async def accept(session: AsyncSession, quote_id: uuid.UUID, *, today: date) -> 
             QuoteStatus.REJECTED: "it was rejected",
             QuoteStatus.ACCEPTED: "it was already accepted",
         }.get(QuoteStatus(quote.status), "")
-        raise Conflict(f"Quote {quote.number} is {quote.status}, not approved: {hint}.",
-                       code="quote_not_approved")
+        raise Conflict(
+            f"Quote {quote.number} is {quote.status}, not approved: {hint}.",
+            code="quote_not_approved",
+        )
     if quote.expires_on is not None and today > quote.expires_on:
-        raise Conflict(f"Quote {quote.number} expired on {quote.expires_on}; create a new quote.",
-                       code="quote_expired")
+        raise Conflict(
+            f"Quote {quote.number} expired on {quote.expires_on}; create a new quote.",
+            code="quote_expired",
+        )
     quote.status = QuoteStatus.ACCEPTED
     quote.accepted_at = datetime.now(UTC)
     await session.flush()
@@ -263,19 +318,22 @@ async def accept(session: AsyncSession, quote_id: uuid.UUID, *, today: date) -> 
 # --- internals ------------------------------------------------------------------------------
 
 
-async def _draft_quote(session: AsyncSession, quote_id: uuid.UUID, *, action: str = "edit") -> Quote:
+async def _draft_quote(
+    session: AsyncSession, quote_id: uuid.UUID, *, action: str = "edit"
+) -> Quote:
     quote = await repository.lock_quote(session, quote_id)
     if quote.status != QuoteStatus.DRAFT:
-        raise Conflict(f"Quote {quote.number} is {quote.status}; only a draft quote can be "
-                       f"{action}ed.", code="quote_not_draft")
+        raise Conflict(
+            f"Quote {quote.number} is {quote.status}; only a draft quote can be {action}ed.",
+            code="quote_not_draft",
+        )
     return quote
 
 
 async def _line_of(session: AsyncSession, quote: Quote, line_id: uuid.UUID) -> QuoteLine:
     line = await session.get(QuoteLine, line_id)
     if line is None or line.quote_id != quote.id:
-        raise NotFound(f"Quote {quote.number} has no line {line_id}.",
-                       code="quote_line_not_found")
+        raise NotFound(f"Quote {quote.number} has no line {line_id}.", code="quote_line_not_found")
     return line
 
 
@@ -308,16 +366,33 @@ async def _add_line(session: AsyncSession, quote: Quote, body: QuoteLineCreate) 
     return line
 
 
-async def _price(session: AsyncSession, quote: Quote, line: QuoteLine) -> None:
+async def _pricing_of(session: AsyncSession, quote: Quote, line: QuoteLine) -> dict[str, Any]:
+    """What the price book says for the line's product: model, unit price and tiers."""
     entry = await repository.price_book_entry(session, quote.price_book_id, line.product_id)
-    tiers = [PriceTier(up_to=None if tier["up_to"] is None else Decimal(tier["up_to"]),
-                       unit_price=Decimal(tier["unit_price"])) for tier in entry.tiers or []]
+    tiers = [
+        PriceTier(
+            up_to=None if tier["up_to"] is None else Decimal(tier["up_to"]),
+            unit_price=Decimal(tier["unit_price"]),
+        )
+        for tier in entry.tiers or []
+    ]
+    return {
+        "pricing_model": PricingModel(entry.pricing_model),
+        "unit_price": entry.unit_price,
+        "tiers": tiers,
+        "quantity": line.quantity,
+    }
+
+
+async def _price(session: AsyncSession, quote: Quote, line: QuoteLine) -> None:
+    pricing = await _pricing_of(session, quote, line)
     price = price_line(
-        pricing_model=PricingModel(entry.pricing_model), unit_price=entry.unit_price, tiers=tiers,
-        quantity=line.quantity, currency=quote.currency,
-        discount_percent=line.discount_percent, discount_amount=line.discount_amount,
+        **pricing,
+        currency=quote.currency,
+        discount_percent=line.discount_percent,
+        discount_amount=line.discount_amount,
     )
-    line.pricing_model = entry.pricing_model
+    line.pricing_model = pricing["pricing_model"]
     line.list_unit_price = price.list_unit_price
     line.net_unit_price = price.net_unit_price
     recurring = line.charge_type == ChargeType.RECURRING
@@ -327,20 +402,27 @@ async def _price(session: AsyncSession, quote: Quote, line: QuoteLine) -> None:
     await session.flush()
 
 
-def _discount_percent_of(line: QuoteLine) -> Decimal:
-    """The line's discount as a percent of its list amount (a per-unit discount counts too)."""
-    list_amount = line.list_unit_price * line.quantity
-    net_amount = line.monthly_amount if line.monthly_amount is not None else line.amount or 0
-    if list_amount <= 0:
-        return Decimal(0)
-    return (list_amount - net_amount) / list_amount * 100
+async def _discount_percent_of(session: AsyncSession, quote: Quote, line: QuoteLine) -> Decimal:
+    """The line's discount as a percent of its priced amount (a per-unit discount counts too)."""
+    return effective_discount_percent(
+        **await _pricing_of(session, quote, line),
+        discount_percent=line.discount_percent,
+        discount_amount=line.discount_amount,
+    )
 
 
 async def _recalculate(session: AsyncSession, quote: Quote) -> None:
     lines = await repository.quote_lines(session, quote.id)
     totals = quote_totals(
-        [(line.charge_type, line.monthly_amount if line.monthly_amount is not None
-          else line.amount or Decimal(0)) for line in lines],
+        [
+            (
+                line.charge_type,
+                line.monthly_amount
+                if line.monthly_amount is not None
+                else line.amount or Decimal(0),
+            )
+            for line in lines
+        ],
         quote.term_months,
         quote.currency,
     )
