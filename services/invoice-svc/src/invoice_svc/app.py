@@ -1,0 +1,31 @@
+"""invoice-svc: billing schedules, invoice runs and invoices (the billing middle of q2c)."""
+
+from fastapi import FastAPI
+
+from invoice_svc.endpoints import routers
+from invoice_svc.handlers import CONSUMED_TOPICS, HANDLERS
+from invoice_svc.runs import invoice_run_worker
+from invoice_svc.settings import InvoiceSettings
+from q2c_shared.app import ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(
+    name="invoice-svc",
+    title="q2c invoice-svc",
+    description="Billing schedules (from `OrderActivated`), invoice runs that turn due periods "
+    "into invoices split by bill-to, currency, payment term and invoice grouping, and posting "
+    "with gapless numbers per legal entity, which emits `InvoicePosted` on `q2c.invoices`. "
+    "`PaymentAllocated` from payment-svc lowers invoice balances.",
+    routers=routers,
+    handlers=HANDLERS,
+    consumed_topics=CONSUMED_TOPICS,
+    workers=[invoice_run_worker],
+    openapi_tags=[
+        {"name": "billing schedules", "description": "What each order product bills, when."},
+        {"name": "invoice runs", "description": "Background jobs that bill due periods."},
+        {"name": "invoices", "description": "Invoices from draft to posted, and their payment."},
+    ],
+)
+
+
+def create_app(settings: InvoiceSettings | None = None) -> FastAPI:
+    return create_service_app(SPEC, settings or InvoiceSettings())

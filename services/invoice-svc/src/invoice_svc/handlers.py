@@ -1,0 +1,29 @@
+"""invoice-svc event handlers: what other services' events mean for billing.
+
+Each runs inside the consumer's transaction, after the inbox recorded the event id, so a
+redelivered event changes nothing.
+"""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoice_svc import service
+from q2c_shared.events import contracts, topics
+from q2c_shared.events.envelope import CloudEvent
+
+
+async def on_order_activated(session: AsyncSession, event: CloudEvent) -> None:
+    """An activated order gets one billing schedule per order product, periods included."""
+    await service.create_billing_schedules(
+        session, contracts.OrderActivated.model_validate(event.data))
+
+
+async def on_payment_allocated(session: AsyncSession, event: CloudEvent) -> None:
+    """A payment applied to an invoice lowers its balance."""
+    await service.apply_payment(session, contracts.PaymentAllocated.model_validate(event.data))
+
+
+HANDLERS = {
+    contracts.OrderActivated.event_type: on_order_activated,
+    contracts.PaymentAllocated.event_type: on_payment_allocated,
+}
+CONSUMED_TOPICS = [topics.ORDERS, topics.PAYMENTS]

@@ -1,0 +1,180 @@
+"""invoice-svc tables: billing schedules and their periods, invoice runs, invoices, number series.
+
+Ids of other services' rows (orders, order products, products, accounts, contracts) carry no
+foreign key: those tables live in other databases, and invoice-svc knows them from events only.
+"""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlmodel import Field, SQLModel
+
+from q2c_shared import columns
+from q2c_shared.idempotency import IdempotencyKey  # noqa: F401 - a table of this service
+from q2c_shared.inbox import InboxEvent  # noqa: F401 - a table of this service
+from q2c_shared.outbox import OutboxEvent  # noqa: F401 - a table of this service
+
+
+def _counter() -> Any:
+    return Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class BillingSchedule(SQLModel, table=True):
+    """One order product as invoice-svc bills it: the split context copied from `OrderActivated`
+    (so a run never asks order-svc anything) and the pricing its periods were cut from."""
+
+    __tablename__ = "billing_schedules"
+
+    id: uuid.UUID = columns.id_column()
+    order_id: uuid.UUID = columns.reference()
+    order_number: str | None = columns.text(50)
+    order_product_id: uuid.UUID = columns.reference(unique=True)
+    product_id: uuid.UUID = columns.reference(index=False)
+    subscription_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
+    sku: str = columns.text(100, nullable=False)
+    description: str = columns.text(nullable=False)
+    account_id: uuid.UUID = columns.reference()
+    order_billing_account_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
+    product_billing_account_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
+    bill_to_account_id: uuid.UUID = columns.reference()
+    currency: str = columns.text(3, nullable=False)
+    payment_term: str = columns.text(20, nullable=False)
+    po_number: str | None = columns.text(100)
+    legal_entity: str | None = columns.text()
+    invoice_grouping: str | None = columns.text(30)
+    invoice_group_id: str | None = columns.text(100)
+    contract_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
+    contract_number: str | None = columns.text(50)
+    charge_type: str = columns.text(20, nullable=False)
+    billing_type: str = columns.text(20, nullable=False)
+    billing_frequency: str | None = columns.text(20)
+    tax_code: str | None = columns.text(50)
+    quantity: Decimal = columns.quantity()
+    net_unit_price: Decimal = columns.money()
+    monthly_amount: Decimal | None = columns.money(nullable=True)
+    amount: Decimal | None = columns.money(nullable=True)
+    start_date: date = columns.day()
+    end_date: date | None = columns.day(nullable=True)
+    billing_day_of_month: int | None = columns.integer()
+    created_at: datetime = columns.created_at()
+
+
+class BillingPeriod(SQLModel, table=True):
+    """A billable slice of a schedule; `invoiced` once an invoice line carries it."""
+
+    __tablename__ = "billing_periods"
+    __table_args__ = (
+        UniqueConstraint("billing_schedule_id", "sequence"),
+        # What an invoice run scans: the pending periods due by its target date.
+        Index("ix_billing_periods_pending_due", "billable_date",
+              postgresql_where=sql_text("status = 'pending'")),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    billing_schedule_id: uuid.UUID = columns.reference("billing_schedules.id", index=False,
+                                                       ondelete="CASCADE")
+    sequence: int = columns.integer(nullable=False)
+    period_start: date = columns.day()
+    period_end: date = columns.day()
+    billable_date: date = columns.day()
+    amount: Decimal = columns.money()
+    status: str = columns.text(20, nullable=False)
+    invoice_id: uuid.UUID | None = columns.reference("invoices.id", nullable=True)
+
+
+class InvoiceRun(SQLModel, table=True):
+    """A background job billing every pending period due by `target_date`."""
+
+    __tablename__ = "invoice_runs"
+    __table_args__ = (
+        # What the workers poll: the queued runs, oldest first.
+        Index("ix_invoice_runs_queued", "created_at",
+              postgresql_where=sql_text("status = 'queued'")),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    status: str = columns.text(20, nullable=False)
+    target_date: date = columns.day()
+    invoice_date: date = columns.day()
+    account_ids: list[uuid.UUID] | None = Field(
+        default=None, sa_column=Column(ARRAY(UUID(as_uuid=True)), nullable=True))
+    post: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    invoices_created: int = _counter()
+    lines_created: int = _counter()
+    invoices_posted: int = _counter()
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = columns.created_at()
+    started_at: datetime | None = columns.timestamp()
+    finished_at: datetime | None = columns.timestamp()
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        # Numbers are unique per legal entity ("no legal entity" is one series too); drafts
+        # have no number yet.
+        Index("uq_invoices_legal_entity_number", "legal_entity", "number", unique=True,
+              postgresql_nulls_not_distinct=True,
+              postgresql_where=sql_text("number IS NOT NULL")),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    number: str | None = columns.text(30)
+    status: str = columns.text(20, nullable=False, index=True)
+    account_id: uuid.UUID = columns.reference()
+    """The bill-to account."""
+    legal_entity: str | None = columns.text()
+    currency: str = columns.text(3, nullable=False)
+    payment_term: str = columns.text(20, nullable=False)
+    invoice_date: date = columns.day()
+    due_date: date = columns.day()
+    subtotal: Decimal = columns.money()
+    tax_total: Decimal = columns.money()
+    total: Decimal = columns.money()
+    amount_paid: Decimal = columns.money()
+    balance: Decimal = columns.money()
+    payment_status: str = columns.text(20, nullable=False)
+    grouping: dict[str, Any] = columns.json_document(nullable=False)
+    invoice_run_id: uuid.UUID | None = columns.reference("invoice_runs.id", nullable=True)
+    created_at: datetime = columns.created_at()
+    posted_at: datetime | None = columns.timestamp()
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_lines"
+
+    id: uuid.UUID = columns.id_column()
+    invoice_id: uuid.UUID = columns.reference("invoices.id", ondelete="CASCADE")
+    position: int = columns.integer(nullable=False)
+    # UNIQUE: a period is never invoiced twice, whatever races past the run's row locks.
+    billing_period_id: uuid.UUID = columns.reference("billing_periods.id", unique=True)
+    billing_schedule_id: uuid.UUID = columns.reference("billing_schedules.id", index=False)
+    order_id: uuid.UUID = columns.reference()
+    order_product_id: uuid.UUID = columns.reference(index=False)
+    product_id: uuid.UUID = columns.reference(index=False)
+    description: str = columns.text(nullable=False)
+    period_start: date = columns.day()
+    period_end: date = columns.day()
+    quantity: Decimal = columns.quantity()
+    amount: Decimal = columns.money()
+    tax_amount: Decimal = columns.money()
+
+
+class NumberSeries(SQLModel, table=True):
+    """The last number given out per (legal entity, document kind): the gapless series.
+
+    The row is locked while numbers are taken, so numbers are handed out one transaction at a
+    time, and a rolled-back posting gives its numbers back.
+    """
+
+    __tablename__ = "number_series"
+
+    legal_entity: str = Field(sa_column=Column(String(255), primary_key=True))
+    """The selling entity; the empty string is the series of invoices without one."""
+    kind: str = Field(sa_column=Column(String(20), primary_key=True))
+    last_number: int = _counter()

@@ -1,0 +1,72 @@
+"""Gapless document numbers per legal entity: `INV-000001`, `INV-000002`, ...
+
+A PostgreSQL sequence would leave gaps (a rolled-back transaction never returns its value), and
+tax authorities want invoice numbers without gaps. So the series is a row per (legal entity,
+kind) that posting locks `FOR UPDATE` and advances in its own transaction: a posting that rolls
+back gives its numbers back, and two postings in one series take turns. Numbers are assigned at
+posting only, never to drafts, so a deleted draft leaves no hole.
+"""
+
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoice_svc.models import NumberSeries
+
+NUMBER_DIGITS = 6
+NO_LEGAL_ENTITY = ""
+"""The series key of documents without a legal entity (a primary key cannot be null)."""
+
+
+class DocumentKind(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+    @property
+    def prefix(self) -> str:
+        return _PREFIXES[self]
+
+
+_PREFIXES = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
+
+
+def format_number(kind: DocumentKind, value: int) -> str:
+    """`INV-000042`: the prefix, then the value zero-padded to six digits (more when it needs)."""
+    if value < 1:
+        raise ValueError(f"document numbers start at 1, got {value}")
+    return f"{kind.prefix}-{value:0{NUMBER_DIGITS}d}"
+
+
+def series_key(legal_entity: str | None) -> str:
+    return NO_LEGAL_ENTITY if legal_entity is None else legal_entity
+
+
+async def take_numbers(session: AsyncSession, *, legal_entity: str | None, kind: DocumentKind,
+                       count: int) -> list[str]:
+    """The next `count` numbers of the series, consecutive, held until the transaction ends.
+
+    Callers taking numbers of several series in one transaction take them in a fixed order
+    (sorted by legal entity), so two postings never wait on each other's series in a cycle.
+    """
+    if count < 1:
+        return []
+    table = NumberSeries.__table__
+    key = series_key(legal_entity)
+    await session.execute(
+        insert(table).values(legal_entity=key, kind=kind, last_number=0)
+        .on_conflict_do_nothing(index_elements=["legal_entity", "kind"])
+    )
+    last_number = await session.scalar(
+        select(table.c.last_number)
+        .where(table.c.legal_entity == key, table.c.kind == kind)
+        .with_for_update()
+    )
+    assert last_number is not None  # the row exists: inserted above or by an earlier posting
+    await session.execute(
+        update(table)
+        .where(table.c.legal_entity == key, table.c.kind == kind)
+        .values(last_number=last_number + count)
+    )
+    return [format_number(kind, value) for value in range(last_number + 1, last_number + count + 1)]

@@ -1,0 +1,233 @@
+"""invoice-svc data access: loads, locks and bulk-writes rows; no business rules."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoice_svc.models import BillingPeriod, BillingSchedule, Invoice, InvoiceLine, InvoiceRun
+from invoice_svc.schemas import InvoiceRunStatus, InvoiceStatus, PeriodStatus
+
+_schedules = BillingSchedule.__table__
+_periods = BillingPeriod.__table__
+_invoices = Invoice.__table__
+_lines = InvoiceLine.__table__
+_runs = InvoiceRun.__table__
+
+
+def _one_of(column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """`column = ANY(:ids)`: one array parameter, however many ids a run batch holds (an IN
+    list binds one parameter per id, and PostgreSQL takes at most 32767)."""
+    return column == any_(bindparam(None, list(ids), type_=ARRAY(UUID(as_uuid=True))))
+
+# --- billing schedules ----------------------------------------------------------------------
+
+
+async def insert_schedules(session: AsyncSession,
+                           rows: list[dict[str, Any]]) -> dict[uuid.UUID, uuid.UUID]:
+    """Insert the schedules whose order product has none yet; `{order_product_id: id}` of the
+    ones inserted (an order product already scheduled is left as it is)."""
+    if not rows:
+        return {}
+    result = await session.execute(
+        insert(_schedules)
+        .on_conflict_do_nothing(index_elements=["order_product_id"])
+        .returning(_schedules.c.order_product_id, _schedules.c.id),
+        rows,
+    )
+    return {order_product_id: schedule_id for order_product_id, schedule_id in result}
+
+
+async def insert_periods(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(_periods), rows)
+
+
+async def periods_by_schedule(session: AsyncSession, schedule_ids: Sequence[uuid.UUID]
+                              ) -> dict[uuid.UUID, list[BillingPeriod]]:
+    result = await session.execute(
+        select(BillingPeriod)
+        .where(_one_of(BillingPeriod.billing_schedule_id, schedule_ids))
+        .order_by(BillingPeriod.billing_schedule_id, BillingPeriod.sequence)
+    )
+    grouped: dict[uuid.UUID, list[BillingPeriod]] = defaultdict(list)
+    for period in result.scalars():
+        grouped[period.billing_schedule_id].append(period)
+    return grouped
+
+
+# --- invoice runs ---------------------------------------------------------------------------
+
+
+async def claim_queued_run(session: AsyncSession) -> InvoiceRun | None:
+    """The oldest queued run, locked; runs other workers hold are skipped, not waited for."""
+    return await session.scalar(
+        select(InvoiceRun)
+        .where(InvoiceRun.status == InvoiceRunStatus.QUEUED)
+        .order_by(InvoiceRun.created_at, InvoiceRun.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def due_bill_to_accounts(session: AsyncSession, *, target_date: date,
+                               account_ids: Sequence[uuid.UUID] | None,
+                               after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    """The next `limit` bill-to accounts (in id order, after `after`) with pending periods due
+    by `target_date`. A run bills whole accounts per batch, so one invoice never straddles two
+    batches."""
+    statement = (
+        select(_schedules.c.bill_to_account_id)
+        .join(_periods, _periods.c.billing_schedule_id == _schedules.c.id)
+        .where(_periods.c.status == PeriodStatus.PENDING, _periods.c.billable_date <= target_date)
+        .distinct()
+        .order_by(_schedules.c.bill_to_account_id)
+        .limit(limit)
+    )
+    if account_ids is not None:
+        statement = statement.where(_one_of(_schedules.c.bill_to_account_id, account_ids))
+    if after is not None:
+        statement = statement.where(_schedules.c.bill_to_account_id > after)
+    return list((await session.execute(statement)).scalars())
+
+
+async def lock_due_periods(session: AsyncSession, *, target_date: date,
+                           bill_to_account_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    """The pending periods due by `target_date` of these bill-to accounts, each with the split
+    context of its schedule, locked `FOR UPDATE OF billing_periods SKIP LOCKED`: a period
+    another run holds is left to that run, never billed twice."""
+    statement = (
+        select(
+            _periods.c.id.label("billing_period_id"),
+            _periods.c.billing_schedule_id,
+            _periods.c.period_start,
+            _periods.c.period_end,
+            _periods.c.amount,
+            _schedules.c.order_id,
+            _schedules.c.order_product_id,
+            _schedules.c.product_id,
+            _schedules.c.description,
+            _schedules.c.quantity,
+            _schedules.c.account_id,
+            _schedules.c.order_billing_account_id,
+            _schedules.c.product_billing_account_id,
+            _schedules.c.currency,
+            _schedules.c.payment_term,
+            _schedules.c.invoice_grouping,
+            _schedules.c.contract_number,
+            _schedules.c.po_number,
+            _schedules.c.legal_entity,
+            _schedules.c.invoice_group_id,
+        )
+        .join(_schedules, _schedules.c.id == _periods.c.billing_schedule_id)
+        .where(
+            _periods.c.status == PeriodStatus.PENDING,
+            _periods.c.billable_date <= target_date,
+            _one_of(_schedules.c.bill_to_account_id, bill_to_account_ids),
+        )
+        .order_by(_schedules.c.bill_to_account_id, _schedules.c.order_id,
+                  _schedules.c.order_product_id, _periods.c.period_start)
+        .with_for_update(of=_periods, skip_locked=True)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def count_run_progress(session: AsyncSession, run_id: uuid.UUID, *, invoices: int,
+                             lines: int, posted: int) -> None:
+    await session.execute(
+        update(_runs).where(_runs.c.id == run_id).values(
+            invoices_created=_runs.c.invoices_created + invoices,
+            lines_created=_runs.c.lines_created + lines,
+            invoices_posted=_runs.c.invoices_posted + posted,
+        )
+    )
+
+
+async def requeue_run(session: AsyncSession, run_id: uuid.UUID) -> None:
+    await session.execute(
+        update(_runs).where(_runs.c.id == run_id)
+        .values(status=InvoiceRunStatus.QUEUED, started_at=None)
+    )
+
+
+async def finish_run(session: AsyncSession, run_id: uuid.UUID, *, status: InvoiceRunStatus,
+                     error: str | None = None) -> None:
+    await session.execute(
+        update(_runs).where(_runs.c.id == run_id)
+        .values(status=status, error=error, finished_at=func.now())
+    )
+
+
+# --- invoices -------------------------------------------------------------------------------
+
+
+async def insert_invoices(session: AsyncSession, invoices: list[dict[str, Any]],
+                          lines: list[dict[str, Any]]) -> None:
+    """Bulk-insert draft invoices and their lines, then mark the billed periods invoiced."""
+    if not invoices:
+        return
+    await session.execute(insert(_invoices), invoices)
+    await session.execute(insert(_lines), lines)
+    await session.execute(
+        update(_periods)
+        .where(_lines.c.billing_period_id == _periods.c.id,
+               _one_of(_lines.c.invoice_id, [invoice["id"] for invoice in invoices]))
+        .values(status=PeriodStatus.INVOICED, invoice_id=_lines.c.invoice_id)
+    )
+
+
+async def lock_draft_invoices(session: AsyncSession,
+                              invoice_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    """The drafts among `invoice_ids`, locked in id order (a fixed order: no deadlocks)."""
+    return (await session.execute(
+        select(_invoices.c.id, _invoices.c.legal_entity, _invoices.c.invoice_date,
+               _invoices.c.payment_term)
+        .where(_one_of(_invoices.c.id, invoice_ids), _invoices.c.status == InvoiceStatus.DRAFT)
+        .order_by(_invoices.c.id)
+        .with_for_update()
+    )).all()
+
+
+async def mark_posted(session: AsyncSession, postings: list[dict[str, Any]]) -> None:
+    """Number and post invoices in one executemany: each posting holds `invoice_id`, `number`
+    and `due_date`."""
+    if not postings:
+        return
+    # Bound names differ from the column names, which SQLAlchemy reserves for SET.
+    await session.execute(
+        update(_invoices)
+        .where(_invoices.c.id == bindparam("posted_invoice_id"))
+        .values(number=bindparam("posted_number"), due_date=bindparam("posted_due_date"),
+                status=InvoiceStatus.POSTED, posted_at=func.now()),
+        [{"posted_invoice_id": posting["invoice_id"], "posted_number": posting["number"],
+          "posted_due_date": posting["due_date"]} for posting in postings],
+    )
+
+
+async def invoice_rows(session: AsyncSession,
+                       invoice_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    return (await session.execute(
+        select(_invoices).where(_one_of(_invoices.c.id, invoice_ids)).order_by(_invoices.c.id)
+    )).all()
+
+
+async def lines_by_invoice(session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
+                           ) -> dict[uuid.UUID, list[Row[Any]]]:
+    result = await session.execute(
+        select(_lines).where(_one_of(_lines.c.invoice_id, invoice_ids))
+        .order_by(_lines.c.invoice_id, _lines.c.position)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for line in result:
+        grouped[line.invoice_id].append(line)
+    return grouped
+
+
+def invoices_of_order(order_id: uuid.UUID) -> Any:
+    """A filter: invoices with at least one line of the order (an invoice may span orders)."""
+    return Invoice.id.in_(select(_lines.c.invoice_id).where(_lines.c.order_id == order_id))

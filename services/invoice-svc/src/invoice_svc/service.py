@@ -1,0 +1,273 @@
+"""invoice-svc use cases: billing schedules from orders, invoice runs, posting, payments.
+
+Functions flush, never commit: the request's or the consumed message's unit of work commits
+(q2c_shared.db); an invoice run commits once per batch in runs.py.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoice_svc import numbering, repository
+from invoice_svc.drafting import payment_status
+from invoice_svc.grouping import BillableCharge, invoice_key
+from invoice_svc.models import BillingSchedule, Invoice, InvoiceRun
+from invoice_svc.scheduling import periods_of
+from invoice_svc.schemas import (
+    BillingPeriodPublic,
+    BillingSchedulePublic,
+    InvoiceLinePublic,
+    InvoicePublic,
+    InvoiceRunCreate,
+    InvoiceRunStatus,
+    InvoiceStatus,
+    PeriodStatus,
+)
+from q2c_shared.billing.periods import BillingPeriod
+from q2c_shared.billing.terms import PaymentTerm, due_date
+from q2c_shared.db import get_or_404
+from q2c_shared.events import contracts
+from q2c_shared.ids import new_id
+from q2c_shared.money import round_money
+from q2c_shared.outbox import enqueue_many
+from q2c_shared.pagination import PageRequest, fetch_page
+from q2c_shared.problems import Conflict
+
+# --- billing schedules ----------------------------------------------------------------------
+
+
+async def create_billing_schedules(session: AsyncSession,
+                                   activated: contracts.OrderActivated) -> int:
+    """One schedule per order product of an activated order, with its periods; an order product
+    that already has a schedule is skipped. Returns how many schedules were created."""
+    order = activated.order
+    PaymentTerm(order.payment_term)  # an unknown term cannot be billed: refuse the event
+    schedules: list[dict[str, Any]] = []
+    periods_by_product: dict[uuid.UUID, list[BillingPeriod]] = {}
+    for product in order.order_products:
+        schedules.append(_schedule_row(activated, product))
+        periods_by_product[uuid.UUID(product.id)] = periods_of(order, product)
+    created = await repository.insert_schedules(session, schedules)
+    await repository.insert_periods(session, [
+        {
+            "id": new_id(), "billing_schedule_id": schedule_id, "sequence": sequence,
+            "period_start": period.period_start, "period_end": period.period_end,
+            "billable_date": period.billable_date, "amount": period.amount,
+            "status": PeriodStatus.PENDING, "invoice_id": None,
+        }
+        for order_product_id, schedule_id in created.items()
+        for sequence, period in enumerate(periods_by_product[order_product_id], start=1)
+    ])
+    return len(created)
+
+
+def _schedule_row(activated: contracts.OrderActivated,
+                  product: contracts.OrderProductSnapshot) -> dict[str, Any]:
+    order = activated.order
+    bill_to = invoice_key(BillableCharge(
+        order_id=order.id, order_product_id=product.id, account_id=order.account_id,
+        currency=order.currency, payment_term=order.payment_term,
+        order_billing_account_id=order.billing_account_id,
+        product_billing_account_id=product.billing_account_id,
+        invoice_grouping=product.invoice_grouping, contract_number=activated.contract.number,
+        po_number=order.po_number, legal_entity=order.legal_entity,
+        invoice_group_id=product.invoice_group_id,
+    )).bill_to_account_id
+    return {
+        "id": new_id(),
+        "order_id": uuid.UUID(order.id),
+        "order_number": order.number,
+        "order_product_id": uuid.UUID(product.id),
+        "product_id": uuid.UUID(product.product_id),
+        "subscription_id": _uuid_or_none(product.subscription_id),
+        "sku": product.sku,
+        "description": product.product_name,
+        "account_id": uuid.UUID(order.account_id),
+        "order_billing_account_id": _uuid_or_none(order.billing_account_id),
+        "product_billing_account_id": _uuid_or_none(product.billing_account_id),
+        "bill_to_account_id": uuid.UUID(bill_to),
+        "currency": order.currency,
+        "payment_term": order.payment_term,
+        "po_number": order.po_number,
+        "legal_entity": order.legal_entity,
+        "invoice_grouping": product.invoice_grouping,
+        "invoice_group_id": product.invoice_group_id,
+        "contract_id": _uuid_or_none(activated.contract.id),
+        "contract_number": activated.contract.number,
+        "charge_type": product.charge_type,
+        "billing_type": product.billing_type,
+        "billing_frequency": product.billing_frequency,
+        "tax_code": product.tax_code,
+        "quantity": product.quantity,
+        "net_unit_price": product.net_unit_price,
+        "monthly_amount": product.monthly_amount,
+        "amount": product.amount,
+        "start_date": product.start_date,
+        "end_date": product.end_date,
+        "billing_day_of_month": order.billing_day_of_month,
+    }
+
+
+async def list_billing_schedules(
+    session: AsyncSession, page: PageRequest, *, order_id: uuid.UUID | None,
+    account_id: uuid.UUID | None, bill_to_account_id: uuid.UUID | None,
+) -> tuple[list[BillingSchedulePublic], str | None]:
+    statement = select(BillingSchedule)
+    if order_id is not None:
+        statement = statement.where(BillingSchedule.order_id == order_id)
+    if account_id is not None:
+        statement = statement.where(BillingSchedule.account_id == account_id)
+    if bill_to_account_id is not None:
+        statement = statement.where(BillingSchedule.bill_to_account_id == bill_to_account_id)
+    schedules, next_cursor = await fetch_page(session, statement, BillingSchedule.id, page)
+    periods = await repository.periods_by_schedule(session, [s.id for s in schedules])
+    return [
+        BillingSchedulePublic.model_validate({
+            **schedule.model_dump(),
+            "periods": [BillingPeriodPublic.model_validate(p) for p in periods[schedule.id]],
+        })
+        for schedule in schedules
+    ], next_cursor
+
+
+# --- invoice runs ---------------------------------------------------------------------------
+
+
+async def create_invoice_run(session: AsyncSession, body: InvoiceRunCreate) -> InvoiceRun:
+    """Queue a run; a worker (runs.py) picks it up once this transaction commits."""
+    run = InvoiceRun(
+        status=InvoiceRunStatus.QUEUED,
+        target_date=body.target_date,
+        invoice_date=body.invoice_date or body.target_date,
+        account_ids=sorted(set(body.account_ids)) if body.account_ids is not None else None,
+        post=body.post,
+    )
+    session.add(run)
+    await session.flush()
+    await session.refresh(run)
+    return run
+
+
+async def list_invoice_runs(session: AsyncSession, page: PageRequest, *,
+                            status: InvoiceRunStatus | None
+                            ) -> tuple[list[InvoiceRun], str | None]:
+    statement = select(InvoiceRun)
+    if status is not None:
+        statement = statement.where(InvoiceRun.status == status)
+    return await fetch_page(session, statement, InvoiceRun.id, page)
+
+
+# --- invoices -------------------------------------------------------------------------------
+
+
+async def list_invoices(
+    session: AsyncSession, page: PageRequest, *, account_id: uuid.UUID | None,
+    order_id: uuid.UUID | None, invoice_run_id: uuid.UUID | None,
+    status: InvoiceStatus | None,
+) -> tuple[list[InvoicePublic], str | None]:
+    statement = select(Invoice)
+    if account_id is not None:
+        statement = statement.where(Invoice.account_id == account_id)
+    if order_id is not None:
+        statement = statement.where(repository.invoices_of_order(order_id))
+    if invoice_run_id is not None:
+        statement = statement.where(Invoice.invoice_run_id == invoice_run_id)
+    if status is not None:
+        statement = statement.where(Invoice.status == status)
+    invoices, next_cursor = await fetch_page(session, statement, Invoice.id, page)
+    lines = await repository.lines_by_invoice(session, [invoice.id for invoice in invoices])
+    items = [_invoice_public(invoice.model_dump(), lines[invoice.id]) for invoice in invoices]
+    return items, next_cursor
+
+
+async def invoice_public(session: AsyncSession, invoice: Invoice) -> InvoicePublic:
+    lines = await repository.lines_by_invoice(session, [invoice.id])
+    return _invoice_public(invoice.model_dump(), lines[invoice.id])
+
+
+def _invoice_public(invoice: dict[str, Any], lines: Sequence[Any]) -> InvoicePublic:
+    return InvoicePublic.model_validate(
+        {**invoice, "lines": [InvoiceLinePublic.model_validate(line) for line in lines]})
+
+
+async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
+    """Post one draft: its number, its due date, `InvoicePosted`. A posted invoice: 409."""
+    invoice = await get_or_404(session, Invoice, invoice_id, label="invoice", for_update=True)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise Conflict(f"Invoice {invoice.number} is already {invoice.status}; only a draft "
+                       "can be posted.", code="invoice_not_draft")
+    await post_invoices(session, [invoice.id])
+    await session.refresh(invoice)
+    return invoice
+
+
+async def post_invoices(session: AsyncSession,
+                        invoice_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """Post the drafts among `invoice_ids`: number them from their legal entity's gapless
+    series in the order given, set the due date, and emit one `InvoicePosted` each through the
+    outbox. Returns the ids posted (invoices already posted are left alone)."""
+    drafts = await repository.lock_draft_invoices(session, invoice_ids)
+    wanted_order = {invoice_id: position for position, invoice_id in enumerate(invoice_ids)}
+    by_series: dict[str, list[Any]] = defaultdict(list)
+    for draft in sorted(drafts, key=lambda row: wanted_order[row.id]):
+        by_series[numbering.series_key(draft.legal_entity)].append(draft)
+    postings: list[dict[str, Any]] = []
+    for series in sorted(by_series):  # a fixed order of series locks: no deadlocks
+        in_series = by_series[series]
+        numbers = await numbering.take_numbers(
+            session, legal_entity=in_series[0].legal_entity, kind=numbering.DocumentKind.INVOICE,
+            count=len(in_series))
+        postings += [
+            {"invoice_id": draft.id, "number": number,
+             "due_date": due_date(draft.invoice_date, draft.payment_term)}
+            for draft, number in zip(in_series, numbers, strict=True)
+        ]
+    await repository.mark_posted(session, postings)
+    posted_ids = [posting["invoice_id"] for posting in postings]
+    await _enqueue_invoice_posted(session, posted_ids)
+    return posted_ids
+
+
+async def _enqueue_invoice_posted(session: AsyncSession, invoice_ids: list[uuid.UUID]) -> None:
+    if not invoice_ids:
+        return
+    invoices = await repository.invoice_rows(session, invoice_ids)
+    lines = await repository.lines_by_invoice(session, invoice_ids)
+    events: list[tuple[contracts.EventData, str, str | None]] = []
+    for invoice in invoices:
+        public = _invoice_public(dict(invoice._mapping), lines[invoice.id])
+        snapshot = contracts.InvoiceSnapshot.model_validate(public.model_dump(mode="json"))
+        events.append((contracts.InvoicePosted(invoice=snapshot), str(invoice.account_id),
+                       str(invoice.id)))
+    await enqueue_many(session, events)
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+class UnknownInvoice(LookupError):
+    """A payment names an invoice this service never created (the event is dead-lettered)."""
+
+
+async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAllocated) -> Invoice:
+    """Reflect a payment allocated to an invoice: amount paid, balance, payment status."""
+    invoice = await session.get(Invoice, uuid.UUID(allocated.invoice_id), with_for_update=True)
+    if invoice is None:
+        raise UnknownInvoice(f"payment {allocated.payment_id} names unknown invoice "
+                             f"{allocated.invoice_id}")
+    if allocated.currency != invoice.currency:
+        raise ValueError(f"payment {allocated.payment_id} in {allocated.currency} cannot pay "
+                         f"invoice {invoice.number} in {invoice.currency}")
+    invoice.amount_paid = round_money(invoice.amount_paid + allocated.amount, invoice.currency)
+    invoice.balance = invoice.total - invoice.amount_paid
+    invoice.payment_status = payment_status(invoice.total, invoice.amount_paid)
+    await session.flush()
+    return invoice
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None

@@ -1,0 +1,69 @@
+"""Order products to billing periods: CONTRACT.md "invoice-svc: billing arithmetic"."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from factories import order_activated, order_product, setup_fee
+
+from invoice_svc.scheduling import UnschedulableOrderProduct, periods_of
+from q2c_shared.events.contracts import OrderActivated
+
+
+def _periods(*, billing_day_of_month: int | None = 1, **product: object) -> list:
+    event = order_activated(billing_day_of_month=billing_day_of_month,
+                            products=[order_product(**product)])
+    order = OrderActivated.model_validate(event.data).order
+    return periods_of(order, order.order_products[0])
+
+
+def test_the_contract_example_prorates_the_leading_and_trailing_parts() -> None:
+    periods = _periods()
+
+    assert [p.amount for p in periods] == (
+        [Decimal("17.00")] + [Decimal("31.00")] * 11 + [Decimal("14.00")])
+    assert (periods[0].period_start, periods[0].period_end) == (date(2026, 1, 15),
+                                                                date(2026, 1, 31))
+    assert (periods[-1].period_start, periods[-1].period_end) == (date(2027, 1, 1),
+                                                                  date(2027, 1, 14))
+    assert [p.billable_date for p in periods[:2]] == [date(2026, 1, 15), date(2026, 2, 1)]
+
+
+def test_without_a_billing_day_periods_align_to_the_start_day() -> None:
+    periods = _periods(billing_day_of_month=None)
+
+    assert len(periods) == 12
+    assert {p.amount for p in periods} == {Decimal("31.00")}
+    assert periods[1].period_start == date(2026, 2, 15)
+
+
+def test_arrears_bill_on_the_last_day_and_quarterly_spans_three_months() -> None:
+    periods = _periods(billing_type="arrears", billing_frequency="quarterly",
+                       billing_day_of_month=None, start_date="2026-01-01", end_date="2026-12-31")
+
+    assert [(p.period_start, p.period_end, p.billable_date, p.amount) for p in periods[:1]] == [
+        (date(2026, 1, 1), date(2026, 3, 31), date(2026, 3, 31), Decimal("93.00"))]
+    assert len(periods) == 4
+
+
+def test_a_one_time_charge_is_billable_once_on_its_start_date() -> None:
+    event = order_activated(products=[setup_fee()])
+    order = OrderActivated.model_validate(event.data).order
+
+    (period,) = periods_of(order, order.order_products[0])
+
+    assert (period.period_start, period.billable_date, period.amount) == (
+        date(2026, 1, 15), date(2026, 1, 15), Decimal("500.00"))
+
+
+def test_usage_has_no_periods_yet() -> None:
+    assert _periods(charge_type="usage", monthly_amount=None) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "missing"),
+    [({"monthly_amount": None}, "monthly_amount"), ({"end_date": None}, "end_date")],
+)
+def test_a_recurring_product_without_its_terms_is_refused(overrides: dict, missing: str) -> None:
+    with pytest.raises(UnschedulableOrderProduct, match=missing):
+        _periods(**overrides)
