@@ -99,7 +99,7 @@ class EventConsumer:
         """Apply one message, with retries, or dead-letter it. Never raises."""
         try:
             event = CloudEvent.model_validate(json.loads(message.value))
-        except (ValueError, ValidationError) as error:
+        except (TypeError, ValueError, ValidationError) as error:  # TypeError: a null value
             await self._dead_letter(message, f"not a CloudEvent: {error}")
             return
         handler = self._handlers.get(event.type)

@@ -7,7 +7,7 @@ that no binary fraction ever reaches a ledger.
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 # ISO 4217 minor units for the currencies that differ from the usual two decimals, plus the
 # common two-decimal ones so that an unknown code is refused rather than guessed.
@@ -54,24 +54,34 @@ def _refuse_float(value: Any) -> Any:
     return value
 
 
+def _plain(value: Decimal) -> str:
+    # `str()` switches to exponent notation ("1E+3", "0E-7") for some scales; the wire format
+    # promises plain digits.
+    return format(value, "f")
+
+
 def _check_currency(value: Any) -> Any:
     if isinstance(value, str) and value not in _MINOR_UNITS:
         raise ValueError(f"unknown currency {value!r}: use an ISO 4217 code such as \"USD\"")
     return value
 
 
+_DECIMAL_STRING = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
+
 Amount = Annotated[
     Decimal,
     BeforeValidator(_refuse_float),
-    PlainSerializer(lambda amount: str(amount), return_type=str, when_used="json"),
-    Field(examples=["1234.50"]),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    WithJsonSchema({**_DECIMAL_STRING, "examples": ["1234.50"],
+                    "description": "Money as a decimal string, in the currency's minor units."}),
 ]
 """A money amount as the API shows it: a decimal string, never a float."""
 
 Quantity = Annotated[
     Decimal,
     BeforeValidator(_refuse_float),
-    PlainSerializer(lambda quantity: str(quantity), return_type=str, when_used="json"),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    WithJsonSchema({**_DECIMAL_STRING, "examples": ["10"]}),
     Field(examples=["10"]),
 ]
 """A quantity (may be fractional for usage, e.g. hours); decimal string or integer."""

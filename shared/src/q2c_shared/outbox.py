@@ -37,8 +37,11 @@ class OutboxEvent(SQLModel, table=True):
     message_key: str = Field(sa_column=Column(String(200), nullable=False))
     event_type: str = Field(sa_column=Column(String(100), nullable=False))
     envelope: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    # clock_timestamp(), not now(): the time the row was written, not when its transaction
+    # began, so a writer that waited on an account's lock orders after the one it waited for.
     created_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+        sa_column=Column(DateTime(timezone=True), nullable=False,
+                         server_default=func.clock_timestamp())
     )
     published_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)

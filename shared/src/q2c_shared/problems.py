@@ -43,9 +43,11 @@ class Problem(Exception):
     code: str = "bad_request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, code: str | None = None, title: str | None = None) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, title: str | None = None,
+                 errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.errors = errors  # [{loc, msg}], as for validation errors
         if code:
             self.code = code
         if title:
@@ -112,7 +114,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem_response(
-            status=exc.status, code=exc.code, title=exc.title, detail=exc.detail, headers=headers
+            status=exc.status, code=exc.code, title=exc.title, detail=exc.detail,
+            errors=exc.errors, headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -73,11 +73,19 @@ async def truncate_all(database: Database) -> None:
 @asynccontextmanager
 async def running_service(app: FastAPI, *, empty_tables: bool = True,
                           wait_for_broker: bool = True) -> AsyncIterator[RunningService]:
-    """Run the app's lifespan; `empty_tables=False` keeps the data, as a restart would."""
+    """Run the app's lifespan; `empty_tables=False` keeps the data, as a restart would.
+
+    Tables are emptied before the lifespan starts, so no relay or consumer of this app ever
+    sees a previous test's rows (a left-over outbox row would be published under this test's
+    topic prefix)."""
+    if empty_tables:
+        database = Database(app.state.settings.database_url, pool_size=1)
+        try:
+            await truncate_all(database)
+        finally:
+            await database.dispose()
     async with app.router.lifespan_context(app):
         runtime: ServiceRuntime = app.state.runtime
-        if empty_tables:
-            await truncate_all(runtime.database)
         if wait_for_broker and runtime.settings.run_background_workers:
             await eventually(runtime.broker_ready.is_set, timeout=30,
                              message="service did not connect to the broker")

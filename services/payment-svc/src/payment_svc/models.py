@@ -1,0 +1,101 @@
+"""payment-svc tables: receivables (from posted invoices), payments, their allocations, refunds.
+
+The money invariants live in CHECK constraints, so no code path (a bug, a race, a hand-written
+UPDATE) can pay an invoice beyond its total or spend a payment twice.
+"""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint
+from sqlmodel import SQLModel
+
+from q2c_shared import columns
+from q2c_shared.idempotency import IdempotencyKey  # noqa: F401 - a table of this service
+from q2c_shared.inbox import InboxEvent  # noqa: F401 - a table of this service
+from q2c_shared.outbox import OutboxEvent  # noqa: F401 - a table of this service
+
+
+class Receivable(SQLModel, table=True):
+    """What an account owes on one posted invoice (one row per invoice, from `InvoicePosted`)."""
+
+    __tablename__ = "receivables"
+    __table_args__ = (
+        CheckConstraint("amount_paid >= 0", name="ck_receivables_amount_paid_not_negative"),
+        CheckConstraint("amount_paid <= total", name="ck_receivables_paid_within_total"),
+        CheckConstraint("balance >= 0", name="ck_receivables_balance_not_negative"),
+        CheckConstraint(
+            "(status = 'open' AND balance > 0) OR (status = 'paid' AND balance = 0)",
+            name="ck_receivables_status_matches_balance",
+        ),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    invoice_id: uuid.UUID = columns.reference(unique=True)
+    invoice_number: str = columns.text(50, nullable=False)
+    account_id: uuid.UUID = columns.reference()
+    currency: str = columns.text(3, nullable=False)
+    invoice_date: date = columns.day()
+    due_date: date = columns.day()
+    total: Decimal = columns.money()
+    amount_paid: Decimal = columns.money()
+    balance: Decimal = columns.money()
+    status: str = columns.text(20, nullable=False, index=True)
+    paid_on: date | None = columns.day(nullable=True)
+    created_at: datetime = columns.created_at()
+
+
+class Payment(SQLModel, table=True):
+    """Money received from an account; what is not allocated (nor refunded) is its credit."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_payments_amount_positive"),
+        CheckConstraint(
+            "allocated >= 0 AND unallocated >= 0 AND refunded >= 0",
+            name="ck_payments_parts_not_negative",
+        ),
+        CheckConstraint(
+            "allocated + unallocated + refunded = amount", name="ck_payments_parts_add_up"
+        ),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    account_id: uuid.UUID = columns.reference()
+    currency: str = columns.text(3, nullable=False)
+    amount: Decimal = columns.money()
+    allocated: Decimal = columns.money()
+    unallocated: Decimal = columns.money()
+    refunded: Decimal = columns.money()
+    method: str = columns.text(20, nullable=False)
+    reference: str | None = columns.text()
+    received_on: date = columns.day()
+    created_at: datetime = columns.created_at()
+
+
+class PaymentAllocation(SQLModel, table=True):
+    """Part of a payment applied to a receivable, when the payment came in or when a later
+    invoice drew on the account's credit."""
+
+    __tablename__ = "payment_allocations"
+    __table_args__ = (CheckConstraint("amount > 0", name="ck_payment_allocations_amount_positive"),)
+
+    id: uuid.UUID = columns.id_column()
+    payment_id: uuid.UUID = columns.reference("payments.id")
+    receivable_id: uuid.UUID = columns.reference("receivables.id")
+    invoice_id: uuid.UUID = columns.reference(index=False)
+    amount: Decimal = columns.money()
+    created_at: datetime = columns.created_at()
+
+
+class Refund(SQLModel, table=True):
+    """Unallocated payment money given back to the payer."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="ck_refunds_amount_positive"),)
+
+    id: uuid.UUID = columns.id_column()
+    payment_id: uuid.UUID = columns.reference("payments.id")
+    amount: Decimal = columns.money()
+    created_at: datetime = columns.created_at()

@@ -1,0 +1,101 @@
+"""Small keyword-only builders of payment-svc inputs: InvoicePosted events and payments."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+
+from q2c_shared.events import contracts
+from q2c_shared.events.envelope import CloudEvent
+from q2c_shared.testing.kafka import publish
+from q2c_shared.testing.waiting import eventually
+
+
+def invoice_posted(
+    *,
+    account_id: str,
+    total: str = "100.00",
+    balance: str | None = None,
+    currency: str = "USD",
+    number: str = "INV-000001",
+    invoice_date: date = date(2026, 1, 1),
+    due_date: date = date(2026, 1, 31),
+    invoice_id: str | None = None,
+) -> CloudEvent:
+    """An `InvoicePosted` CloudEvent as invoice-svc emits it (one line, no tax)."""
+    invoice_id = invoice_id or str(uuid.uuid4())
+    zero = "0" if currency == "JPY" else "0.00"
+    invoice = contracts.InvoiceSnapshot(
+        id=invoice_id,
+        number=number,
+        account_id=account_id,
+        legal_entity="q2c Inc",
+        invoice_date=invoice_date,
+        due_date=due_date,
+        currency=currency,
+        payment_term="net_30",
+        subtotal=total,
+        tax_total=zero,
+        total=total,
+        balance=balance or total,
+        lines=[
+            contracts.InvoiceLineSnapshot(
+                id=str(uuid.uuid4()),
+                order_id=str(uuid.uuid4()),
+                product_id=str(uuid.uuid4()),
+                description="Seat",
+                period_start=invoice_date,
+                quantity="1",
+                amount=total,
+                tax_amount=zero,
+            )
+        ],
+    )
+    return CloudEvent.new(
+        source="/q2c/invoice-svc",
+        type="InvoicePosted",
+        subject=invoice_id,
+        data=contracts.InvoicePosted(invoice=invoice).model_dump(mode="json"),
+    )
+
+
+async def receivable_of(client: httpx.AsyncClient, invoice_id: str) -> dict[str, Any] | None:
+    response = await client.get("/v1/receivables", params={"invoice_id": invoice_id})
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    return items[0] if items else None
+
+
+async def post_invoice(service: Any, settings: Any, event: CloudEvent) -> dict[str, Any]:
+    """Publish the event on the real topic and wait until payment-svc has its receivable."""
+    await publish(
+        settings.kafka_bootstrap_servers,
+        settings.topic("q2c.invoices"),
+        event,
+        key=event.data["invoice"]["account_id"],
+    )
+    return await eventually(
+        lambda: receivable_of(service.client, event.subject),
+        message=f"no receivable for invoice {event.subject}",
+    )
+
+
+async def record_payment(
+    client: httpx.AsyncClient,
+    *,
+    account_id: str,
+    amount: str,
+    currency: str = "USD",
+    headers: dict[str, str] | None = None,
+    **overrides: Any,
+) -> httpx.Response:
+    body = {
+        "account_id": account_id,
+        "amount": amount,
+        "currency": currency,
+        "method": "bank_transfer",
+        "reference": "WIRE-1",
+        "received_on": "2026-02-10",
+    }
+    return await client.post("/v1/payments", json=body | overrides, headers=headers)
