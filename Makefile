@@ -22,7 +22,8 @@ run: install ## start PostgreSQL, the broker and the four services (Ctrl-C stops
 demo: ## walk one customer from quote to paid invoice (against `make run`)
 	$(UV) run q2c-dev demo
 
-test: install ## run unit, integration and end-to-end tests against real servers
+test: install ## lint, then unit, integration and end-to-end tests against real servers
+	$(UV) run ruff check .
 	$(UV) run q2c-dev test $(SUITES)
 
 lint: install ## ruff

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from q2c_shared.billing.periods import (
     BillingFrequency,
     BillingPeriod,

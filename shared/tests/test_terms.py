@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from q2c_shared.billing.terms import PaymentTerm, due_date
 
 

@@ -18,58 +18,105 @@ from q2c_shared.testing.waiting import eventually
 def order_product(**overrides: Any) -> dict[str, Any]:
     """A monthly seat at 31.00 from 2026-01-15 for 12 months, billed in advance."""
     return {
-        "id": str(uuid.uuid4()), "product_id": str(uuid.uuid4()), "sku": "seat",
-        "product_name": "Seat", "charge_type": "recurring", "billing_type": "advance",
-        "billing_frequency": "monthly", "tax_code": "SAAS", "quantity": "1",
-        "net_unit_price": "31.00", "monthly_amount": "31.00", "start_date": "2026-01-15",
+        "id": str(uuid.uuid4()),
+        "product_id": str(uuid.uuid4()),
+        "sku": "seat",
+        "product_name": "Seat",
+        "charge_type": "recurring",
+        "billing_type": "advance",
+        "billing_frequency": "monthly",
+        "tax_code": "SAAS",
+        "quantity": "1",
+        "net_unit_price": "31.00",
+        "monthly_amount": "31.00",
+        "start_date": "2026-01-15",
         "end_date": "2027-01-14",
     } | overrides
 
 
 def setup_fee(**overrides: Any) -> dict[str, Any]:
-    return order_product(sku="setup", product_name="Setup", charge_type="one_time",
-                         billing_frequency=None, net_unit_price="500.00", monthly_amount=None,
-                         amount="500.00", end_date=None) | overrides
+    return (
+        order_product(
+            sku="setup",
+            product_name="Setup",
+            charge_type="one_time",
+            billing_frequency=None,
+            net_unit_price="500.00",
+            monthly_amount=None,
+            amount="500.00",
+            end_date=None,
+        )
+        | overrides
+    )
 
 
-def order_activated(*, account_id: str | None = None, payment_term: str = "net_30",
-                    billing_day_of_month: int | None = 1, billing_account_id: str | None = None,
-                    po_number: str | None = None, legal_entity: str | None = "q2c Inc",
-                    currency: str = "USD", contract_number: str = "C-000001",
-                    products: list[dict[str, Any]] | None = None) -> CloudEvent:
+def order_activated(
+    *,
+    account_id: str | None = None,
+    payment_term: str = "net_30",
+    billing_day_of_month: int | None = 1,
+    billing_account_id: str | None = None,
+    po_number: str | None = None,
+    legal_entity: str | None = "q2c Inc",
+    currency: str = "USD",
+    contract_number: str = "C-000001",
+    products: list[dict[str, Any]] | None = None,
+) -> CloudEvent:
     account_id = account_id or str(uuid.uuid4())
     order_id = str(uuid.uuid4())
-    order_products = [contracts.OrderProductSnapshot.model_validate(product)
-                      for product in (products if products is not None else [order_product()])]
+    order_products = [
+        contracts.OrderProductSnapshot.model_validate(product)
+        for product in (products if products is not None else [order_product()])
+    ]
     data = contracts.OrderActivated(
         order=contracts.OrderSnapshot(
-            id=order_id, number="O-000001", account_id=account_id,
-            billing_account_id=billing_account_id, currency=currency,
-            payment_term=payment_term, po_number=po_number, legal_entity=legal_entity,
-            billing_day_of_month=billing_day_of_month, activated_on=date(2026, 1, 10),
+            id=order_id,
+            number="O-000001",
+            account_id=account_id,
+            billing_account_id=billing_account_id,
+            currency=currency,
+            payment_term=payment_term,
+            po_number=po_number,
+            legal_entity=legal_entity,
+            billing_day_of_month=billing_day_of_month,
+            activated_on=date(2026, 1, 10),
             order_products=order_products,
         ),
         contract=contracts.ContractSnapshot(
-            id=str(uuid.uuid4()), number=contract_number, account_id=account_id,
+            id=str(uuid.uuid4()),
+            number=contract_number,
+            account_id=account_id,
             start_date=min(product.start_date for product in order_products),
             end_date=max((p.end_date for p in order_products if p.end_date), default=None),
             subscriptions=[],
         ),
     )
-    return CloudEvent.new(source="/q2c/order-svc", type="OrderActivated", subject=order_id,
-                          data=data.model_dump(mode="json"))
+    return CloudEvent.new(
+        source="/q2c/order-svc",
+        type="OrderActivated",
+        subject=order_id,
+        data=data.model_dump(mode="json"),
+    )
 
 
 def payment_allocated(*, invoice: dict[str, Any], amount: str) -> CloudEvent:
     paid = Decimal(invoice["amount_paid"]) + Decimal(amount)
     data = contracts.PaymentAllocated(
-        allocation_id=str(uuid.uuid4()), payment_id=str(uuid.uuid4()),
-        account_id=invoice["account_id"], invoice_id=invoice["id"],
-        currency=invoice["currency"], amount=Decimal(amount), invoice_amount_paid=paid,
+        allocation_id=str(uuid.uuid4()),
+        payment_id=str(uuid.uuid4()),
+        account_id=invoice["account_id"],
+        invoice_id=invoice["id"],
+        currency=invoice["currency"],
+        amount=Decimal(amount),
+        invoice_amount_paid=paid,
         invoice_balance=Decimal(invoice["total"]) - paid,
     )
-    return CloudEvent.new(source="/q2c/payment-svc", type="PaymentAllocated",
-                          subject=invoice["id"], data=data.model_dump(mode="json"))
+    return CloudEvent.new(
+        source="/q2c/payment-svc",
+        type="PaymentAllocated",
+        subject=invoice["id"],
+        data=data.model_dump(mode="json"),
+    )
 
 
 async def schedules_of(client: httpx.AsyncClient, order_id: str) -> list[dict[str, Any]]:
@@ -78,12 +125,17 @@ async def schedules_of(client: httpx.AsyncClient, order_id: str) -> list[dict[st
     return response.json()["items"]
 
 
-async def activate_orders(client: httpx.AsyncClient, settings: ServiceSettings,
-                          *events: CloudEvent) -> None:
+async def activate_orders(
+    client: httpx.AsyncClient, settings: ServiceSettings, *events: CloudEvent
+) -> None:
     """Publish `OrderActivated` events to the real topic and wait until each is scheduled."""
     for event in events:
-        await publish(settings.kafka_bootstrap_servers, settings.topic("q2c.orders"), event,
-                      key=event.data["order"]["account_id"])
+        await publish(
+            settings.kafka_bootstrap_servers,
+            settings.topic("q2c.orders"),
+            event,
+            key=event.data["order"]["account_id"],
+        )
     for event in events:
         expected = len(event.data["order"]["order_products"])
 

@@ -14,35 +14,52 @@ from invoice_svc.schemas import PaymentStatus
 
 def _charge(amount: str, **overrides: Any) -> BillableCharge:
     fields: dict[str, Any] = {
-        "order_id": "o-1", "order_product_id": "op-1", "account_id": "acme",
-        "currency": "USD", "payment_term": "net_30", "legal_entity": "q2c Inc",
+        "order_id": "o-1",
+        "order_product_id": "op-1",
+        "account_id": "acme",
+        "currency": "USD",
+        "payment_term": "net_30",
+        "legal_entity": "q2c Inc",
     } | overrides
     period = DuePeriod(
-        billing_period_id=uuid.uuid4(), billing_schedule_id=uuid.uuid4(), order_id=uuid.uuid4(),
-        order_product_id=uuid.uuid4(), product_id=uuid.uuid4(), description="Seat",
-        period_start=date(2026, 1, 1), period_end=date(2026, 1, 31), quantity=Decimal(1),
+        billing_period_id=uuid.uuid4(),
+        billing_schedule_id=uuid.uuid4(),
+        order_id=uuid.uuid4(),
+        order_product_id=uuid.uuid4(),
+        product_id=uuid.uuid4(),
+        description="Seat",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        quantity=Decimal(1),
         amount=Decimal(amount),
     )
     return BillableCharge(**fields, ref=period)
 
 
 def test_one_draft_per_group_with_totals_and_due_date() -> None:
-    charges = [_charge("17.00"), _charge("31.00", order_id="o-2"),
-               _charge("5.48", order_id="o-3", payment_term="net_60")]
+    charges = [
+        _charge("17.00"),
+        _charge("31.00", order_id="o-2"),
+        _charge("5.48", order_id="o-3", payment_term="net_60"),
+    ]
 
     net_30, net_60 = draft_invoices(group_charges(charges), invoice_date=date(2026, 2, 1))
 
     assert [line.period.amount for line in net_30.lines] == [Decimal("17.00"), Decimal("31.00")]
     assert (net_30.subtotal, net_30.tax_total, net_30.total) == (
-        Decimal("48.00"), Decimal("0.00"), Decimal("48.00"))
+        Decimal("48.00"),
+        Decimal("0.00"),
+        Decimal("48.00"),
+    )
     assert net_30.due_date == date(2026, 3, 3)
     assert (net_60.total, net_60.due_date) == (Decimal("5.48"), date(2026, 4, 2))
     assert net_30.legal_entity == "q2c Inc"
 
 
 def test_zero_decimal_currencies_total_in_whole_units() -> None:
-    (draft,) = draft_invoices(group_charges([_charge("1500", currency="JPY")]),
-                              invoice_date=date(2026, 2, 1))
+    (draft,) = draft_invoices(
+        group_charges([_charge("1500", currency="JPY")]), invoice_date=date(2026, 2, 1)
+    )
 
     assert str(draft.total) == "1500"
     assert str(draft.lines[0].tax_amount) == "0"

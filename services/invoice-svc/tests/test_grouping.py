@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from invoice_svc.grouping import (
     BillableCharge,
     BillToSource,
@@ -43,149 +44,187 @@ def charge(**overrides: Any) -> BillableCharge:
         pytest.param(
             charge(order_id="o-1", order_product_id="op-1"),
             charge(order_id="o-2", order_product_id="op-2"),
-            True, id="two-orders-same-account-combine",
+            True,
+            id="two-orders-same-account-combine",
         ),
         pytest.param(
-            charge(order_product_id="op-1"), charge(order_product_id="op-2"),
-            True, id="two-products-same-order-combine",
+            charge(order_product_id="op-1"),
+            charge(order_product_id="op-2"),
+            True,
+            id="two-products-same-order-combine",
         ),
         pytest.param(
-            charge(account_id="acme"), charge(account_id="globex"),
-            False, id="different-accounts-split",
+            charge(account_id="acme"),
+            charge(account_id="globex"),
+            False,
+            id="different-accounts-split",
         ),
         pytest.param(
-            charge(payment_term="net_30"), charge(order_id="o-2", payment_term="net_60"),
-            False, id="differing-payment-terms-split",
+            charge(payment_term="net_30"),
+            charge(order_id="o-2", payment_term="net_60"),
+            False,
+            id="differing-payment-terms-split",
         ),
         pytest.param(
-            charge(currency="USD"), charge(order_id="o-2", currency="EUR"),
-            False, id="differing-currencies-split",
+            charge(currency="USD"),
+            charge(order_id="o-2", currency="EUR"),
+            False,
+            id="differing-currencies-split",
         ),
         # Seed 004: a billing account makes someone else the responsible party.
         pytest.param(
-            charge(), charge(order_product_id="op-2", product_billing_account_id="uncle-joe"),
-            False, id="product-billing-account-splits-from-its-order",
+            charge(),
+            charge(order_product_id="op-2", product_billing_account_id="uncle-joe"),
+            False,
+            id="product-billing-account-splits-from-its-order",
         ),
         pytest.param(
             charge(account_id="uncle-joe", order_id="o-9"),
             charge(product_billing_account_id="uncle-joe"),
-            True, id="product-billing-account-joins-that-accounts-invoice",
+            True,
+            id="product-billing-account-joins-that-accounts-invoice",
         ),
         pytest.param(
             charge(order_billing_account_id="parent-co"),
             charge(order_id="o-2", account_id="subsidiary", order_billing_account_id="parent-co"),
-            True, id="orders-of-two-accounts-with-one-billing-account-combine",
+            True,
+            id="orders-of-two-accounts-with-one-billing-account-combine",
         ),
         pytest.param(
             charge(order_billing_account_id="parent-co", product_billing_account_id="uncle-joe"),
             charge(order_id="o-2", order_billing_account_id="parent-co"),
-            False, id="product-billing-account-wins-over-order-billing-account",
+            False,
+            id="product-billing-account-wins-over-order-billing-account",
         ),
         # Seed 004: invoice grouping, after bill-to and payment term.
         pytest.param(
             charge(invoice_grouping=CONTRACT_NUMBER, contract_number="C-000001"),
             charge(order_id="o-2", invoice_grouping=CONTRACT_NUMBER, contract_number="C-000001"),
-            True, id="contract-number-matching-combines",
+            True,
+            id="contract-number-matching-combines",
         ),
         pytest.param(
             charge(invoice_grouping=CONTRACT_NUMBER, contract_number="C-000001"),
             charge(order_id="o-2", invoice_grouping=CONTRACT_NUMBER, contract_number="C-000002"),
-            False, id="contract-number-differing-splits",
+            False,
+            id="contract-number-differing-splits",
         ),
         pytest.param(
             charge(invoice_grouping=ORDER, order_product_id="op-1"),
             charge(invoice_grouping=ORDER, order_product_id="op-2"),
-            True, id="order-same-order-combines",
+            True,
+            id="order-same-order-combines",
         ),
         pytest.param(
             charge(invoice_grouping=ORDER, order_id="o-1"),
             charge(invoice_grouping=ORDER, order_id="o-2"),
-            False, id="order-one-invoice-per-order",
+            False,
+            id="order-one-invoice-per-order",
         ),
         pytest.param(
             charge(invoice_grouping=PO_NUMBER, po_number="PO-7"),
             charge(order_id="o-2", invoice_grouping=PO_NUMBER, po_number="PO-7"),
-            True, id="po-number-matching-combines-orders",
+            True,
+            id="po-number-matching-combines-orders",
         ),
         pytest.param(
             charge(invoice_grouping=PO_NUMBER, po_number="PO-7"),
             charge(order_id="o-2", invoice_grouping=PO_NUMBER, po_number="PO-8"),
-            False, id="po-number-differing-splits",
+            False,
+            id="po-number-differing-splits",
         ),
         pytest.param(
             charge(invoice_grouping=LEGAL_ENTITY, legal_entity="q2c-us"),
             charge(order_id="o-2", invoice_grouping=LEGAL_ENTITY, legal_entity="q2c-us"),
-            True, id="legal-entity-matching-combines",
+            True,
+            id="legal-entity-matching-combines",
         ),
         pytest.param(
             charge(invoice_grouping=LEGAL_ENTITY, legal_entity="q2c-us"),
             charge(order_id="o-2", invoice_grouping=LEGAL_ENTITY, legal_entity="q2c-de"),
-            False, id="legal-entity-differing-splits",
+            False,
+            id="legal-entity-differing-splits",
         ),
         pytest.param(
             charge(invoice_grouping=SEPARATE, order_product_id="op-1"),
             charge(invoice_grouping=SEPARATE, order_product_id="op-2"),
-            False, id="separate-each-order-product-alone",
+            False,
+            id="separate-each-order-product-alone",
         ),
         pytest.param(
             charge(invoice_grouping=SEPARATE, ref="period-1"),
             charge(invoice_grouping=SEPARATE, ref="period-2"),
-            True, id="separate-keeps-one-order-products-periods-together",
+            True,
+            id="separate-keeps-one-order-products-periods-together",
         ),
         pytest.param(
             charge(invoice_grouping=INVOICE_GROUP_ID, invoice_group_id="g-1"),
             charge(order_id="o-2", invoice_grouping=INVOICE_GROUP_ID, invoice_group_id="g-1"),
-            True, id="invoice-group-id-matching-combines",
+            True,
+            id="invoice-group-id-matching-combines",
         ),
         pytest.param(
             charge(invoice_grouping=INVOICE_GROUP_ID, invoice_group_id="g-1"),
             charge(order_id="o-2", invoice_grouping=INVOICE_GROUP_ID, invoice_group_id="g-2"),
-            False, id="invoice-group-id-differing-splits",
+            False,
+            id="invoice-group-id-differing-splits",
         ),
         # The rule is part of the key.
         pytest.param(
-            charge(), charge(order_product_id="op-2", invoice_grouping=ORDER),
-            False, id="grouped-never-joins-ungrouped",
+            charge(),
+            charge(order_product_id="op-2", invoice_grouping=ORDER),
+            False,
+            id="grouped-never-joins-ungrouped",
         ),
         pytest.param(
             charge(invoice_grouping=PO_NUMBER, po_number="X"),
             charge(invoice_grouping=INVOICE_GROUP_ID, invoice_group_id="X"),
-            False, id="different-rules-equal-values-split",
+            False,
+            id="different-rules-equal-values-split",
         ),
         pytest.param(
             charge(invoice_grouping=PO_NUMBER),
             charge(order_id="o-2", invoice_grouping=PO_NUMBER),
-            True, id="missing-value-is-its-own-group",
+            True,
+            id="missing-value-is-its-own-group",
         ),
         pytest.param(
-            charge(invoice_grouping=PO_NUMBER), charge(order_product_id="op-2"),
-            False, id="missing-value-still-not-ungrouped",
+            charge(invoice_grouping=PO_NUMBER),
+            charge(order_product_id="op-2"),
+            False,
+            id="missing-value-still-not-ungrouped",
         ),
         pytest.param(
             charge(invoice_grouping=PO_NUMBER, po_number="PO-7"),
-            charge(order_id="o-2", invoice_grouping=PO_NUMBER, po_number="PO-7",
-                   payment_term="net_60"),
-            False, id="grouping-never-overrides-payment-term",
+            charge(
+                order_id="o-2", invoice_grouping=PO_NUMBER, po_number="PO-7", payment_term="net_60"
+            ),
+            False,
+            id="grouping-never-overrides-payment-term",
         ),
         pytest.param(
             charge(invoice_grouping=ORDER, product_billing_account_id="uncle-joe"),
             charge(invoice_grouping=ORDER, order_product_id="op-2"),
-            False, id="grouping-never-overrides-bill-to",
+            False,
+            id="grouping-never-overrides-bill-to",
         ),
         pytest.param(
             charge(invoice_grouping="po_number", po_number="PO-7"),
             charge(invoice_grouping=PO_NUMBER, po_number="PO-7"),
-            True, id="rule-as-its-string-value",
+            True,
+            id="rule-as-its-string-value",
         ),
         pytest.param(
             charge(po_number="PO-7", legal_entity="q2c-us", contract_number="C-1"),
             charge(order_id="o-2", po_number="PO-8", legal_entity="q2c-us", contract_number="C-2"),
-            True, id="values-without-a-rule-do-not-split",
+            True,
+            id="values-without-a-rule-do-not-split",
         ),
         pytest.param(
             charge(legal_entity="q2c-us"),
             charge(order_id="o-2", legal_entity="q2c-de"),
-            False, id="selling-legal-entities-always-split",
+            False,
+            id="selling-legal-entities-always-split",
         ),
     ],
 )
@@ -201,16 +240,22 @@ def test_which_charges_share_an_invoice(
     [
         pytest.param(charge(), "acme", BillToSource.ORDER_ACCOUNT, id="order-account"),
         pytest.param(
-            charge(order_billing_account_id="parent-co"), "parent-co",
-            BillToSource.ORDER_BILLING_ACCOUNT, id="order-billing-account",
+            charge(order_billing_account_id="parent-co"),
+            "parent-co",
+            BillToSource.ORDER_BILLING_ACCOUNT,
+            id="order-billing-account",
         ),
         pytest.param(
-            charge(product_billing_account_id="uncle-joe"), "uncle-joe",
-            BillToSource.ORDER_PRODUCT_BILLING_ACCOUNT, id="product-billing-account",
+            charge(product_billing_account_id="uncle-joe"),
+            "uncle-joe",
+            BillToSource.ORDER_PRODUCT_BILLING_ACCOUNT,
+            id="product-billing-account",
         ),
         pytest.param(
             charge(order_billing_account_id="parent-co", product_billing_account_id="uncle-joe"),
-            "uncle-joe", BillToSource.ORDER_PRODUCT_BILLING_ACCOUNT, id="product-wins",
+            "uncle-joe",
+            BillToSource.ORDER_PRODUCT_BILLING_ACCOUNT,
+            id="product-wins",
         ),
     ],
 )
@@ -235,8 +280,13 @@ def test_bill_to(
 )
 def test_grouping_value(rule: InvoiceGrouping | None, expected_value: str | None) -> None:
     key = invoice_key(
-        charge(invoice_grouping=rule, contract_number="C-000001", po_number="PO-7",
-               legal_entity="q2c-us", invoice_group_id="g-1")
+        charge(
+            invoice_grouping=rule,
+            contract_number="C-000001",
+            po_number="PO-7",
+            legal_entity="q2c-us",
+            invoice_group_id="g-1",
+        )
     )
     assert (key.rule, key.grouping_value) == (rule, expected_value)
 
@@ -280,26 +330,39 @@ def test_keys_are_hashable_values() -> None:
     ("billable", "expected_fields", "grouping_reason"),
     [
         pytest.param(
-            charge(), {"bill_to_source": "order_account", "invoice_grouping": None,
-                       "grouping_value": None},
-            "no invoice grouping", id="ungrouped",
+            charge(),
+            {"bill_to_source": "order_account", "invoice_grouping": None, "grouping_value": None},
+            "no invoice grouping",
+            id="ungrouped",
         ),
         pytest.param(
-            charge(order_billing_account_id="parent-co", invoice_grouping=PO_NUMBER,
-                   po_number="PO-7"),
-            {"bill_to_account_id": "parent-co", "bill_to_source": "order_billing_account",
-             "invoice_grouping": "po_number", "grouping_value": "PO-7"},
-            "whose PO number is PO-7", id="po-number",
+            charge(
+                order_billing_account_id="parent-co", invoice_grouping=PO_NUMBER, po_number="PO-7"
+            ),
+            {
+                "bill_to_account_id": "parent-co",
+                "bill_to_source": "order_billing_account",
+                "invoice_grouping": "po_number",
+                "grouping_value": "PO-7",
+            },
+            "whose PO number is PO-7",
+            id="po-number",
         ),
         pytest.param(
-            charge(invoice_grouping=PO_NUMBER), {"grouping_value": None},
-            "whose PO number is missing", id="po-number-missing",
+            charge(invoice_grouping=PO_NUMBER),
+            {"grouping_value": None},
+            "whose PO number is missing",
+            id="po-number-missing",
         ),
         pytest.param(
             charge(invoice_grouping=SEPARATE, product_billing_account_id="uncle-joe"),
-            {"bill_to_source": "order_product_billing_account", "invoice_grouping": "separate",
-             "grouping_value": "op-1"},
-            "order product op-1 has an invoice of its own", id="separate",
+            {
+                "bill_to_source": "order_product_billing_account",
+                "invoice_grouping": "separate",
+                "grouping_value": "op-1",
+            },
+            "order product op-1 has an invoice of its own",
+            id="separate",
         ),
     ],
 )

@@ -31,15 +31,19 @@ def _by_total(invoices):
 
 async def test_a_run_bills_due_periods_split_by_seed_004_and_posts_them(service, settings):
     acme, globex, payer = (str(uuid.uuid4()) for _ in range(3))
-    support = order_product(sku="support", product_name="Support", monthly_amount="20.00",
-                            billing_account_id=payer)
-    acme_net_30 = order_activated(account_id=acme, payment_term="net_30",
-                                  products=[order_product(), support, setup_fee()])
-    acme_net_60 = order_activated(account_id=acme, payment_term="net_60",
-                                  products=[order_product(monthly_amount="10.00")])
-    globex_orders = [order_activated(account_id=globex,
-                                     products=[order_product(invoice_grouping="order")])
-                     for _ in range(2)]
+    support = order_product(
+        sku="support", product_name="Support", monthly_amount="20.00", billing_account_id=payer
+    )
+    acme_net_30 = order_activated(
+        account_id=acme, payment_term="net_30", products=[order_product(), support, setup_fee()]
+    )
+    acme_net_60 = order_activated(
+        account_id=acme, payment_term="net_60", products=[order_product(monthly_amount="10.00")]
+    )
+    globex_orders = [
+        order_activated(account_id=globex, products=[order_product(invoice_grouping="order")])
+        for _ in range(2)
+    ]
     await activate_orders(service.client, settings, acme_net_30, acme_net_60, *globex_orders)
 
     run = await run_invoices(service.client, target_date="2026-02-01", post=True)
@@ -48,7 +52,8 @@ async def test_a_run_bills_due_periods_split_by_seed_004_and_posts_them(service,
     assert run["invoice_date"] == "2026-02-01"
     invoices = await invoices_of(service.client, invoice_run_id=run["id"])
     assert sorted(invoice["number"] for invoice in invoices) == [
-        f"INV-{n:06d}" for n in range(1, 6)]
+        f"INV-{n:06d}" for n in range(1, 6)
+    ]
     assert {invoice["status"] for invoice in invoices} == {"posted"}
     acme_invoices = _by_total(await invoices_of(service.client, account_id=acme))
     assert sorted(acme_invoices) == ["15.48", "548.00"]  # two payment terms, two invoices
@@ -56,7 +61,10 @@ async def test_a_run_bills_due_periods_split_by_seed_004_and_posts_them(service,
     assert sorted(line["amount"] for line in net_30["lines"]) == ["17.00", "31.00", "500.00"]
     assert (net_30["invoice_date"], net_30["due_date"]) == ("2026-02-01", "2026-03-03")
     assert (net_30["subtotal"], net_30["tax_total"], net_30["balance"]) == (
-        "548.00", "0.00", "548.00")
+        "548.00",
+        "0.00",
+        "548.00",
+    )
     assert net_30["payment_status"] == "unpaid"
     assert acme_invoices["15.48"]["due_date"] == "2026-04-02"
     assert acme_invoices["15.48"]["grouping"]["payment_term"] == "net_60"
@@ -65,11 +73,13 @@ async def test_a_run_bills_due_periods_split_by_seed_004_and_posts_them(service,
     assert payer_invoice["grouping"]["bill_to_source"] == "order_product_billing_account"
     globex_invoices = await invoices_of(service.client, account_id=globex)
     assert sorted(i["grouping"]["grouping_value"] for i in globex_invoices) == sorted(
-        order.subject for order in globex_orders)  # invoice_grouping=order: one per order
+        order.subject for order in globex_orders
+    )  # invoice_grouping=order: one per order
     assert [i["total"] for i in globex_invoices] == ["48.00", "48.00"]
 
-    messages = await read_all(settings.kafka_bootstrap_servers, settings.topic("q2c.invoices"),
-                              expect=5)
+    messages = await read_all(
+        settings.kafka_bootstrap_servers, settings.topic("q2c.invoices"), expect=5
+    )
     assert len(messages) == 5
     posted = {m["value"]["data"]["invoice"]["number"]: m for m in messages}
     assert {m["value"]["type"] for m in messages} == {"InvoicePosted"}
@@ -81,8 +91,10 @@ async def test_a_run_bills_due_periods_split_by_seed_004_and_posts_them(service,
 
     seat_periods = (await schedules_of(service.client, acme_net_60.subject))[0]["periods"]
     assert [(p["status"], p["invoice_id"]) for p in seat_periods[:3]] == [
-        ("invoiced", acme_invoices["15.48"]["id"]), ("invoiced", acme_invoices["15.48"]["id"]),
-        ("pending", None)]
+        ("invoiced", acme_invoices["15.48"]["id"]),
+        ("invoiced", acme_invoices["15.48"]["id"]),
+        ("pending", None),
+    ]
 
     again = await run_invoices(service.client, target_date="2026-02-01", post=True)
     march = await run_invoices(service.client, target_date="2026-03-01", post=True)
@@ -90,11 +102,13 @@ async def test_a_run_bills_due_periods_split_by_seed_004_and_posts_them(service,
     assert (again["invoices_created"], again["lines_created"]) == (0, 0)
     march_invoices = await invoices_of(service.client, invoice_run_id=march["id"])
     assert sorted(invoice["number"] for invoice in march_invoices) == [
-        f"INV-{n:06d}" for n in range(6, 11)]  # the series goes on without a gap
+        f"INV-{n:06d}" for n in range(6, 11)
+    ]  # the series goes on without a gap
 
 
 async def test_a_run_without_post_leaves_drafts_and_each_legal_entity_numbers_alone(
-        service, settings):
+    service, settings
+):
     inc = order_activated(legal_entity="q2c Inc")
     gmbh = order_activated(legal_entity="q2c GmbH", currency="EUR")
     await activate_orders(service.client, settings, inc, gmbh)
@@ -104,7 +118,8 @@ async def test_a_run_without_post_leaves_drafts_and_each_legal_entity_numbers_al
 
     assert run["invoices_created"] == 2
     assert {(d["number"], d["invoice_date"], d["due_date"]) for d in drafts} == {
-        (None, "2026-02-05", "2026-03-07")}
+        (None, "2026-02-05", "2026-03-07")
+    }
     numbers = {}
     for draft in drafts:
         posted = await service.client.post(f"/v1/invoices/{draft['id']}/post")
@@ -116,8 +131,9 @@ async def test_a_run_without_post_leaves_drafts_and_each_legal_entity_numbers_al
     assert twice.status_code == 409
     assert twice.headers["content-type"] == "application/problem+json"
     assert twice.json()["code"] == "invoice_not_draft"
-    messages = await read_all(settings.kafka_bootstrap_servers, settings.topic("q2c.invoices"),
-                              expect=2)
+    messages = await read_all(
+        settings.kafka_bootstrap_servers, settings.topic("q2c.invoices"), expect=2
+    )
     assert sorted(m["value"]["data"]["invoice"]["currency"] for m in messages) == ["EUR", "USD"]
 
 
@@ -125,8 +141,9 @@ async def test_account_ids_limit_the_run_to_those_bill_to_accounts(service, sett
     billed, skipped = order_activated(), order_activated()
     await activate_orders(service.client, settings, billed, skipped)
 
-    run = await run_invoices(service.client, target_date="2026-01-31",
-                             account_ids=[billed.data["order"]["account_id"]])
+    run = await run_invoices(
+        service.client, target_date="2026-01-31", account_ids=[billed.data["order"]["account_id"]]
+    )
 
     assert run["invoices_created"] == 1
     (invoice,) = await invoices_of(service.client, invoice_run_id=run["id"])
@@ -139,12 +156,17 @@ async def _billed_periods(database):
     async with database.transaction() as session:
         lines = await session.scalar(select(func.count()).select_from(InvoiceLine))
         distinct_periods = await session.scalar(
-            select(func.count(func.distinct(InvoiceLine.billing_period_id))))
+            select(func.count(func.distinct(InvoiceLine.billing_period_id)))
+        )
         invoiced = await session.scalar(
-            select(func.count()).select_from(BillingPeriod)
+            select(func.count())
+            .select_from(BillingPeriod)
             .join(InvoiceLine, InvoiceLine.billing_period_id == BillingPeriod.id)
-            .where(BillingPeriod.status == "invoiced",
-                   BillingPeriod.invoice_id == InvoiceLine.invoice_id))
+            .where(
+                BillingPeriod.status == "invoiced",
+                BillingPeriod.invoice_id == InvoiceLine.invoice_id,
+            )
+        )
     return lines, distinct_periods, invoiced
 
 
@@ -155,8 +177,9 @@ async def test_two_runs_at_once_never_bill_a_period_twice(settings):
         orders = [order_activated(products=[order_product(), setup_fee()]) for _ in range(8)]
         await activate_orders(service.client, contended, *orders)
 
-        started = await asyncio.gather(*(start_run(service.client, target_date="2027-01-31",
-                                                   post=True) for _ in range(2)))
+        started = await asyncio.gather(
+            *(start_run(service.client, target_date="2027-01-31", post=True) for _ in range(2))
+        )
         runs = [await finished_run(service.client, run["id"]) for run in started]
 
         assert [run["status"] for run in runs] == ["completed", "completed"]
@@ -179,17 +202,22 @@ async def test_a_period_another_run_holds_is_skipped_not_waited_for(service, set
 
     async with service.database.transaction() as holder:
         held_id = await holder.scalar(
-            select(BillingPeriod.id).join(BillingSchedule)
+            select(BillingPeriod.id)
+            .join(BillingSchedule)
             .where(BillingSchedule.order_id == uuid.UUID(order.subject))
-            .order_by(BillingPeriod.sequence).limit(1).with_for_update(of=BillingPeriod))
+            .order_by(BillingPeriod.sequence)
+            .limit(1)
+            .with_for_update(of=BillingPeriod)
+        )
         first = await run_invoices(service.client, target_date="2026-02-01")
     second = await run_invoices(service.client, target_date="2026-02-01")
 
     periods = (await schedules_of(service.client, order.subject))[0]["periods"]
     assert (first["lines_created"], second["lines_created"]) == (1, 1)
     assert periods[0]["id"] == str(held_id)
-    assert periods[0]["invoice_id"] in {i["id"] for i in await invoices_of(
-        service.client, invoice_run_id=second["id"])}
+    assert periods[0]["invoice_id"] in {
+        i["id"] for i in await invoices_of(service.client, invoice_run_id=second["id"])
+    }
 
 
 async def test_a_run_that_cannot_bill_fails_with_the_error_and_keeps_nothing(service, settings):
@@ -197,8 +225,9 @@ async def test_a_run_that_cannot_bill_fails_with_the_error_and_keeps_nothing(ser
     await activate_orders(service.client, settings, order)
     async with service.database.transaction() as session:
         # A term this service does not know (written behind the API's back): no due date.
-        schedule = await session.scalar(select(BillingSchedule).where(
-            BillingSchedule.order_id == uuid.UUID(order.subject)))
+        schedule = await session.scalar(
+            select(BillingSchedule).where(BillingSchedule.order_id == uuid.UUID(order.subject))
+        )
         schedule.payment_term = "net_7"
 
     started = await start_run(service.client, target_date="2026-02-01", post=True)

@@ -45,9 +45,10 @@ async def test_payment_allocated_marks_the_invoice_partially_paid_then_paid(serv
 
 async def test_invoices_filter_by_account_order_run_and_status_and_page(service, settings):
     account_id = str(uuid.uuid4())
-    orders = [order_activated(account_id=account_id,
-                              products=[order_product(invoice_grouping="order")])
-              for _ in range(3)]
+    orders = [
+        order_activated(account_id=account_id, products=[order_product(invoice_grouping="order")])
+        for _ in range(3)
+    ]
     other = order_activated()
     await activate_orders(service.client, settings, *orders, other)
     run = await run_invoices(service.client, target_date="2026-01-31")
@@ -56,8 +57,11 @@ async def test_invoices_filter_by_account_order_run_and_status_and_page(service,
     by_order = await invoices_of(service.client, order_id=orders[1].subject)
     posted = await invoices_of(service.client, status="posted")
     first = (await service.client.get("/v1/invoices", params={"limit": 2})).json()
-    rest = (await service.client.get("/v1/invoices",
-                                     params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    rest = (
+        await service.client.get(
+            "/v1/invoices", params={"limit": 2, "cursor": first["next_cursor"]}
+        )
+    ).json()
 
     assert len(by_account) == 3
     assert [line["order_id"] for line in by_order[0]["lines"]] == [orders[1].subject]
@@ -67,8 +71,16 @@ async def test_invoices_filter_by_account_order_run_and_status_and_page(service,
     assert rest["next_cursor"] is None
     assert {i["id"] for i in first["items"]}.isdisjoint(i["id"] for i in rest["items"])
     line = by_order[0]["lines"][0]
-    assert set(line) >= {"order_id", "order_product_id", "product_id", "period_start",
-                         "period_end", "quantity", "amount", "tax_amount"}
+    assert set(line) >= {
+        "order_id",
+        "order_product_id",
+        "product_id",
+        "period_start",
+        "period_end",
+        "quantity",
+        "amount",
+        "tax_amount",
+    }
     assert (line["quantity"], line["amount"], line["tax_amount"]) == ("1", "17.00", "0.00")
 
 
@@ -79,8 +91,10 @@ async def test_unknown_ids_are_404_problems(service):
 
     assert (invoice.status_code, post.status_code, run.status_code) == (404, 404, 404)
     assert invoice.headers["content-type"] == "application/problem+json"
-    assert (invoice.json()["code"], run.json()["code"]) == ("invoice_not_found",
-                                                            "invoice_run_not_found")
+    assert (invoice.json()["code"], run.json()["code"]) == (
+        "invoice_not_found",
+        "invoice_run_not_found",
+    )
 
 
 async def test_bad_run_requests_are_422_problems_and_queue_nothing(service):
@@ -109,8 +123,9 @@ async def test_idempotency_key_starts_one_run(service):
 
     first = await service.client.post("/v1/invoice-runs", json=body, headers=headers)
     again = await service.client.post("/v1/invoice-runs", json=body, headers=headers)
-    other = await service.client.post("/v1/invoice-runs", json={"target_date": "2026-03-01"},
-                                      headers=headers)
+    other = await service.client.post(
+        "/v1/invoice-runs", json={"target_date": "2026-03-01"}, headers=headers
+    )
     runs = (await service.client.get("/v1/invoice-runs")).json()["items"]
 
     assert first.status_code == again.status_code == 202

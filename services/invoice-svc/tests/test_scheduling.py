@@ -11,8 +11,9 @@ from q2c_shared.events.contracts import OrderActivated
 
 
 def _periods(*, billing_day_of_month: int | None = 1, **product: object) -> list:
-    event = order_activated(billing_day_of_month=billing_day_of_month,
-                            products=[order_product(**product)])
+    event = order_activated(
+        billing_day_of_month=billing_day_of_month, products=[order_product(**product)]
+    )
     order = OrderActivated.model_validate(event.data).order
     return periods_of(order, order.order_products[0])
 
@@ -21,11 +22,16 @@ def test_the_contract_example_prorates_the_leading_and_trailing_parts() -> None:
     periods = _periods()
 
     assert [p.amount for p in periods] == (
-        [Decimal("17.00")] + [Decimal("31.00")] * 11 + [Decimal("14.00")])
-    assert (periods[0].period_start, periods[0].period_end) == (date(2026, 1, 15),
-                                                                date(2026, 1, 31))
-    assert (periods[-1].period_start, periods[-1].period_end) == (date(2027, 1, 1),
-                                                                  date(2027, 1, 14))
+        [Decimal("17.00")] + [Decimal("31.00")] * 11 + [Decimal("14.00")]
+    )
+    assert (periods[0].period_start, periods[0].period_end) == (
+        date(2026, 1, 15),
+        date(2026, 1, 31),
+    )
+    assert (periods[-1].period_start, periods[-1].period_end) == (
+        date(2027, 1, 1),
+        date(2027, 1, 14),
+    )
     assert [p.billable_date for p in periods[:2]] == [date(2026, 1, 15), date(2026, 2, 1)]
 
 
@@ -38,11 +44,17 @@ def test_without_a_billing_day_periods_align_to_the_start_day() -> None:
 
 
 def test_arrears_bill_on_the_last_day_and_quarterly_spans_three_months() -> None:
-    periods = _periods(billing_type="arrears", billing_frequency="quarterly",
-                       billing_day_of_month=None, start_date="2026-01-01", end_date="2026-12-31")
+    periods = _periods(
+        billing_type="arrears",
+        billing_frequency="quarterly",
+        billing_day_of_month=None,
+        start_date="2026-01-01",
+        end_date="2026-12-31",
+    )
 
     assert [(p.period_start, p.period_end, p.billable_date, p.amount) for p in periods[:1]] == [
-        (date(2026, 1, 1), date(2026, 3, 31), date(2026, 3, 31), Decimal("93.00"))]
+        (date(2026, 1, 1), date(2026, 3, 31), date(2026, 3, 31), Decimal("93.00"))
+    ]
     assert len(periods) == 4
 
 
@@ -53,7 +65,10 @@ def test_a_one_time_charge_is_billable_once_on_its_start_date() -> None:
     (period,) = periods_of(order, order.order_products[0])
 
     assert (period.period_start, period.billable_date, period.amount) == (
-        date(2026, 1, 15), date(2026, 1, 15), Decimal("500.00"))
+        date(2026, 1, 15),
+        date(2026, 1, 15),
+        Decimal("500.00"),
+    )
 
 
 def test_usage_has_no_periods_yet() -> None:

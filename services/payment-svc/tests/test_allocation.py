@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from payment_svc.allocation import (
     Allocation,
     OpenInvoice,
@@ -43,42 +44,66 @@ MAR = invoice("inv-mar", "2026-03-31", "75.00")
         pytest.param("60.00", [], [], "60.00", id="no-open-invoices-all-credit"),
         pytest.param("60.00", [FEB, JAN], [("inv-jan", "60.00")], "0.00", id="partial-oldest"),
         pytest.param(
-            "100.00", [MAR, JAN, FEB], [("inv-jan", "100.00")], "0.00", id="exactly-the-oldest",
+            "100.00",
+            [MAR, JAN, FEB],
+            [("inv-jan", "100.00")],
+            "0.00",
+            id="exactly-the-oldest",
         ),
         pytest.param(
-            "120.00", [MAR, FEB, JAN], [("inv-jan", "100.00"), ("inv-feb", "20.00")], "0.00",
+            "120.00",
+            [MAR, FEB, JAN],
+            [("inv-jan", "100.00"), ("inv-feb", "20.00")],
+            "0.00",
             id="spills-into-the-next",
         ),
         pytest.param(
-            "225.00", [FEB, MAR, JAN],
-            [("inv-jan", "100.00"), ("inv-feb", "50.00"), ("inv-mar", "75.00")], "0.00",
+            "225.00",
+            [FEB, MAR, JAN],
+            [("inv-jan", "100.00"), ("inv-feb", "50.00"), ("inv-mar", "75.00")],
+            "0.00",
             id="settles-everything",
         ),
         pytest.param(
-            "300.00", [JAN, FEB, MAR],
-            [("inv-jan", "100.00"), ("inv-feb", "50.00"), ("inv-mar", "75.00")], "75.00",
+            "300.00",
+            [JAN, FEB, MAR],
+            [("inv-jan", "100.00"), ("inv-feb", "50.00"), ("inv-mar", "75.00")],
+            "75.00",
             id="overpayment-is-credit",
         ),
         pytest.param(
             "80.00",
-            [invoice("paid", "2026-01-01", "0.00"), invoice("credited", "2026-01-02", "-5.00"),
-             FEB],
-            [("inv-feb", "50.00")], "30.00", id="skips-nothing-owed",
+            [
+                invoice("paid", "2026-01-01", "0.00"),
+                invoice("credited", "2026-01-02", "-5.00"),
+                FEB,
+            ],
+            [("inv-feb", "50.00")],
+            "30.00",
+            id="skips-nothing-owed",
         ),
         pytest.param(
             "30.00",
-            [invoice("later-invoice", "2026-01-31", "20.00", invoiced="2026-01-10"),
-             invoice("earlier-invoice", "2026-01-31", "20.00", invoiced="2026-01-05")],
-            [("earlier-invoice", "20.00"), ("later-invoice", "10.00")], "0.00",
+            [
+                invoice("later-invoice", "2026-01-31", "20.00", invoiced="2026-01-10"),
+                invoice("earlier-invoice", "2026-01-31", "20.00", invoiced="2026-01-05"),
+            ],
+            [("earlier-invoice", "20.00"), ("later-invoice", "10.00")],
+            "0.00",
             id="same-due-date-earlier-invoice-date-first",
         ),
         pytest.param(
             "30.00",
             [invoice("inv-b", "2026-01-31", "20.00"), invoice("inv-a", "2026-01-31", "20.00")],
-            [("inv-a", "20.00"), ("inv-b", "10.00")], "0.00", id="full-tie-by-invoice-id",
+            [("inv-a", "20.00"), ("inv-b", "10.00")],
+            "0.00",
+            id="full-tie-by-invoice-id",
         ),
         pytest.param(
-            "1500", [invoice("yen", "2026-01-31", "1000")], [("yen", "1000")], "500",
+            "1500",
+            [invoice("yen", "2026-01-31", "1000")],
+            [("yen", "1000")],
+            "500",
             id="jpy-whole-units",
         ),
     ],
@@ -120,48 +145,66 @@ def allocation(invoice_id: str, amount: str) -> Allocation:
     [
         pytest.param("150.00", [], [], id="nothing-requested"),
         pytest.param(
-            "150.00", [allocation("inv-jan", "100.00"), allocation("inv-feb", "50.00")], [],
+            "150.00",
+            [allocation("inv-jan", "100.00"), allocation("inv-feb", "50.00")],
+            [],
             id="settles-both-exactly",
         ),
         pytest.param(
-            "200.00", [allocation("inv-feb", "10.00")], [], id="leftover-becomes-credit",
+            "200.00",
+            [allocation("inv-feb", "10.00")],
+            [],
+            id="leftover-becomes-credit",
         ),
         pytest.param(
-            "10.00", [allocation("inv-nope", "10.00")],
-            ["invoice inv-nope is not an open invoice of this account"], id="unknown-invoice",
+            "10.00",
+            [allocation("inv-nope", "10.00")],
+            ["invoice inv-nope is not an open invoice of this account"],
+            id="unknown-invoice",
         ),
         pytest.param(
-            "10.00", [allocation("inv-jan", "0.00")],
-            ["the allocation to invoice inv-jan must be positive, got 0.00"], id="zero",
+            "10.00",
+            [allocation("inv-jan", "0.00")],
+            ["the allocation to invoice inv-jan must be positive, got 0.00"],
+            id="zero",
         ),
         pytest.param(
-            "10.00", [allocation("inv-jan", "-5.00")],
-            ["the allocation to invoice inv-jan must be positive, got -5.00"], id="negative",
+            "10.00",
+            [allocation("inv-jan", "-5.00")],
+            ["the allocation to invoice inv-jan must be positive, got -5.00"],
+            id="negative",
         ),
         pytest.param(
-            "100.00", [allocation("inv-feb", "50.01")],
+            "100.00",
+            [allocation("inv-feb", "50.01")],
             ["the allocation to invoice inv-feb (50.01) is more than its balance (50.00)"],
             id="over-balance",
         ),
         pytest.param(
-            "10.00", [allocation("inv-paid", "1.00")],
+            "10.00",
+            [allocation("inv-paid", "1.00")],
             ["the allocation to invoice inv-paid (1.00) is more than its balance (0.00)"],
             id="already-paid-invoice",
         ),
         pytest.param(
-            "120.00", [allocation("inv-jan", "100.00"), allocation("inv-feb", "30.00")],
+            "120.00",
+            [allocation("inv-jan", "100.00"), allocation("inv-feb", "30.00")],
             ["the allocations add up to 130.00, more than the payment (120.00)"],
             id="over-the-payment",
         ),
         pytest.param(
-            "100.00", [allocation("inv-jan", "10.00"), allocation("inv-jan", "20.00")],
+            "100.00",
+            [allocation("inv-jan", "10.00"), allocation("inv-jan", "20.00")],
             ["invoice inv-jan is allocated more than once; combine the amounts"],
             id="same-invoice-twice",
         ),
         pytest.param(
             "10.00",
-            [allocation("inv-nope", "-1.00"), allocation("inv-feb", "60.00"),
-             allocation("inv-feb", "1.00")],
+            [
+                allocation("inv-nope", "-1.00"),
+                allocation("inv-feb", "60.00"),
+                allocation("inv-feb", "1.00"),
+            ],
             [
                 "invoice inv-feb is allocated more than once; combine the amounts",
                 "the allocation to invoice inv-nope must be positive, got -1.00",
@@ -191,8 +234,12 @@ def open_invoice_lists(draw: st.DrawFn) -> list[OpenInvoice]:
     epoch = date(2026, 1, 1)
     days = st.integers(min_value=0, max_value=90).map(lambda n: epoch + timedelta(days=n))
     return [
-        OpenInvoice(invoice_id=invoice_id, due_date=draw(days), invoice_date=draw(days),
-                    balance=draw(balances))
+        OpenInvoice(
+            invoice_id=invoice_id,
+            due_date=draw(days),
+            invoice_date=draw(days),
+            balance=draw(balances),
+        )
         for invoice_id in ids
     ]
 

@@ -63,8 +63,9 @@ async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime, stop: asyn
     delay = 0.5
     while not stop.is_set():
         try:
-            await ensure_topics(settings.kafka_bootstrap_servers,
-                                all_topics(settings.kafka_topic_prefix))
+            await ensure_topics(
+                settings.kafka_bootstrap_servers, all_topics(settings.kafka_topic_prefix)
+            )
             producer = AIOKafkaProducer(
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 acks="all",
@@ -75,27 +76,37 @@ async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime, stop: asyn
             runtime.producer = producer
             break
         except Exception as error:
-            logger.warning("broker %s not reachable (%s); retrying in %.1fs",
-                           settings.kafka_bootstrap_servers, error, delay)
+            logger.warning(
+                "broker %s not reachable (%s); retrying in %.1fs",
+                settings.kafka_bootstrap_servers,
+                error,
+                delay,
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             delay = min(delay * 2, 10)
     if runtime.producer is None:
         return
     runtime.relay = OutboxRelay(
-        runtime.database, runtime.producer, service_name=spec.name,
-        topic_prefix=settings.kafka_topic_prefix, batch_size=settings.outbox_batch_size,
+        runtime.database,
+        runtime.producer,
+        service_name=spec.name,
+        topic_prefix=settings.kafka_topic_prefix,
+        batch_size=settings.outbox_batch_size,
         poll_interval=settings.outbox_poll_interval_seconds,
     )
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
     if spec.handlers:
         runtime.consumer = EventConsumer(
-            database=runtime.database, producer=runtime.producer,
+            database=runtime.database,
+            producer=runtime.producer,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             # The prefix keeps environments sharing a cluster (and tests) in their own groups.
-            group_id=settings.kafka_topic_prefix + spec.name, consumer_name=spec.name,
+            group_id=settings.kafka_topic_prefix + spec.name,
+            consumer_name=spec.name,
             topics=[settings.topic(topic) for topic in spec.consumed_topics],
-            handlers=spec.handlers, max_attempts=settings.consumer_max_attempts,
+            handlers=spec.handlers,
+            max_attempts=settings.consumer_max_attempts,
             retry_backoff=settings.consumer_retry_backoff_seconds,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
@@ -111,8 +122,11 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(settings.database_url, event_source=f"/q2c/{spec.name}",
-                            pool_size=settings.database_pool_size)
+        database = Database(
+            settings.database_url,
+            event_source=f"/q2c/{spec.name}",
+            pool_size=settings.database_pool_size,
+        )
         runtime = ServiceRuntime(settings=settings, database=database)
         app.state.database = database
         app.state.runtime = runtime
@@ -132,7 +146,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 runtime.relay.stop()
             if runtime.consumer:
                 await runtime.consumer.stop()
-            _, pending = await asyncio.wait(runtime.tasks, timeout=15) if runtime.tasks else ((), ())
+            _, pending = (
+                await asyncio.wait(runtime.tasks, timeout=15) if runtime.tasks else ((), ())
+            )
             for task in pending:
                 task.cancel()
             if runtime.consumer:
@@ -154,7 +170,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(_health_router())
     for router in spec.routers:
         app.include_router(
-            router, prefix="/v1", dependencies=[Depends(require_api_key)],
+            router,
+            prefix="/v1",
+            dependencies=[Depends(require_api_key)],
             responses=PROBLEM_RESPONSES,
         )
     return app
@@ -167,8 +185,11 @@ def _health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and broker reachable",
-                responses={503: {"description": "Database or broker unreachable."}})
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and broker reachable",
+        responses={503: {"description": "Database or broker unreachable."}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         runtime: ServiceRuntime = request.app.state.runtime
         checks = {"database": "ok", "broker": "ok"}
@@ -186,7 +207,9 @@ def _health_router() -> APIRouter:
             except Exception as error:
                 checks["broker"] = f"unreachable: {error}"
         ready = all(value == "ok" or value.startswith("not used") for value in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     return router

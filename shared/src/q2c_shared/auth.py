@@ -27,7 +27,8 @@ async def require_api_key(
     accepted: list[str] = request.app.state.settings.q2c_api_keys
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized(
-            "Send `Authorization: Bearer <key>` with a key from Q2C_API_KEYS.", code="missing_api_key"
+            "Send `Authorization: Bearer <key>` with a key from Q2C_API_KEYS.",
+            code="missing_api_key",
         )
     if not accepted or not _matches_any(credentials.credentials, accepted):
         raise Unauthorized("The bearer key is not accepted.", code="invalid_api_key")

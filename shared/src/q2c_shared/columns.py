@@ -16,23 +16,36 @@ from q2c_shared.ids import new_id
 
 def id_column() -> Any:
     """UUIDv7 primary key, generated in Python so the id is known before the flush."""
-    return Field(default_factory=new_id,
-                 sa_column=Column(UUID(as_uuid=True), primary_key=True))
+    return Field(default_factory=new_id, sa_column=Column(UUID(as_uuid=True), primary_key=True))
 
 
-def reference(target: str | None = None, *, nullable: bool = False, index: bool = True,
-              unique: bool = False, ondelete: str | None = None) -> Any:
+def reference(
+    target: str | None = None,
+    *,
+    nullable: bool = False,
+    index: bool = True,
+    unique: bool = False,
+    ondelete: str | None = None,
+) -> Any:
     """A UUID pointing at a row (`target` names a foreign key in this database; ids of other
     services' rows have no foreign key, since their tables live elsewhere)."""
     foreign = [ForeignKey(target, ondelete=ondelete)] if target else []
-    return Field(default=None if nullable else ...,
-                 sa_column=Column(UUID(as_uuid=True), *foreign, nullable=nullable,
-                                  index=index and not unique, unique=unique))
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(
+            UUID(as_uuid=True),
+            *foreign,
+            nullable=nullable,
+            index=index and not unique,
+            unique=unique,
+        ),
+    )
 
 
 def money(*, nullable: bool = False) -> Any:
-    return Field(default=None if nullable else Decimal(0),
-                 sa_column=Column(Numeric(), nullable=nullable))
+    return Field(
+        default=None if nullable else Decimal(0), sa_column=Column(Numeric(), nullable=nullable)
+    )
 
 
 def quantity() -> Any:
@@ -40,8 +53,10 @@ def quantity() -> Any:
 
 
 def text(length: int = 255, *, nullable: bool = True, **kwargs: Any) -> Any:
-    return Field(default=None if nullable else ...,
-                 sa_column=Column(String(length), nullable=nullable, **kwargs))
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(String(length), nullable=nullable, **kwargs),
+    )
 
 
 def integer(*, nullable: bool = True) -> Any:
@@ -49,8 +64,9 @@ def integer(*, nullable: bool = True) -> Any:
 
 
 def day(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None if nullable else ...,
-                 sa_column=Column(Date, nullable=nullable, index=index))
+    return Field(
+        default=None if nullable else ..., sa_column=Column(Date, nullable=nullable, index=index)
+    )
 
 
 def json_document(*, nullable: bool = True) -> Any:
@@ -58,8 +74,10 @@ def json_document(*, nullable: bool = True) -> Any:
 
 
 def created_at() -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=False,
-                                                server_default=func.now()))
+    return Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
 
 
 def timestamp() -> Any:

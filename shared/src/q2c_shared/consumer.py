@@ -82,9 +82,30 @@ class EventConsumer:
                 await asyncio.sleep(1)
                 continue
             for partition, messages in batches.items():
-                for message in messages:
-                    await self.process(message)
-                await self._commit(partition, messages[-1].offset + 1)
+                await self._process_partition(partition, messages)
+
+    async def _process_partition(
+        self, partition: TopicPartition, messages: list[ConsumerRecord]
+    ) -> None:
+        """Apply the messages in order and commit after the last one applied. If one could not
+        even be dead-lettered (broker gone), commit what came before it and seek back to it, so
+        it is fetched again: a message is never skipped."""
+        done = 0
+        try:
+            for message in messages:
+                await self.process(message)
+                done += 1
+        except Exception:
+            logger.exception(
+                "consumer %s stopped at %s@%d; it will be read again",
+                self._group_id,
+                partition,
+                messages[done].offset,
+            )
+            self._consumer.seek(partition, messages[done].offset)
+            await asyncio.sleep(1)
+        if done:
+            await self._commit(partition, messages[done - 1].offset + 1)
 
     async def _commit(self, partition: TopicPartition, next_offset: int) -> None:
         try:
@@ -92,11 +113,17 @@ class EventConsumer:
         except Exception:
             # A rebalance took the partition away: its new owner re-reads from the last
             # committed offset and the inbox turns the repeats into no-ops.
-            logger.warning("consumer %s could not commit %s@%d", self._group_id, partition,
-                           next_offset, exc_info=True)
+            logger.warning(
+                "consumer %s could not commit %s@%d",
+                self._group_id,
+                partition,
+                next_offset,
+                exc_info=True,
+            )
 
     async def process(self, message: ConsumerRecord) -> None:
-        """Apply one message, with retries, or dead-letter it. Never raises."""
+        """Apply one message, with retries, or dead-letter it. Raises only when the dead-letter
+        topic cannot be written either."""
         try:
             event = CloudEvent.model_validate(json.loads(message.value))
         except (TypeError, ValueError, ValidationError) as error:  # TypeError: a null value
@@ -108,15 +135,26 @@ class EventConsumer:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 async with self._database.transaction() as session:
-                    if await claim(session, consumer=self._consumer_name, event_id=event.id,
-                                   event_type=event.type):
+                    if await claim(
+                        session,
+                        consumer=self._consumer_name,
+                        event_id=event.id,
+                        event_type=event.type,
+                    ):
                         await handler(session, event)
                     else:
                         logger.info("%s %s already applied; skipped", event.type, event.id)
                 return
             except Exception as error:
-                logger.warning("%s %s failed (try %d of %d): %s", event.type, event.id, attempt,
-                               self._max_attempts, error, exc_info=attempt == self._max_attempts)
+                logger.warning(
+                    "%s %s failed (try %d of %d): %s",
+                    event.type,
+                    event.id,
+                    attempt,
+                    self._max_attempts,
+                    error,
+                    exc_info=attempt == self._max_attempts,
+                )
                 if attempt == self._max_attempts:
                     await self._dead_letter(message, f"{type(error).__name__}: {error}")
                     return
@@ -129,7 +167,14 @@ class EventConsumer:
             ("dlq_consumer", self._group_id.encode()),
             ("dlq_origin", f"{message.topic}/{message.partition}/{message.offset}".encode()),
         ]
-        logger.error("dead-lettering %s/%d@%d to %s: %s", message.topic, message.partition,
-                     message.offset, topic, reason)
-        await self._producer.send_and_wait(topic, value=message.value, key=message.key,
-                                           headers=headers)
+        logger.error(
+            "dead-lettering %s/%d@%d to %s: %s",
+            message.topic,
+            message.partition,
+            message.offset,
+            topic,
+            reason,
+        )
+        await self._producer.send_and_wait(
+            topic, value=message.value, key=message.key, headers=headers
+        )

@@ -68,11 +68,17 @@ SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function
 
 
 async def get_or_404(
-    session: AsyncSession, model: type[ModelT], entity_id: uuid.UUID, *, label: str,
+    session: AsyncSession,
+    model: type[ModelT],
+    entity_id: uuid.UUID,
+    *,
+    label: str,
     for_update: bool = False,
 ) -> ModelT:
     """Load a row by primary key or raise a 404 problem naming what was not found."""
     row = await session.get(model, entity_id, with_for_update=for_update)
     if row is None:
-        raise NotFound(f"No {label} with id {entity_id}.", code=f"{label.replace(' ', '_')}_not_found")
+        raise NotFound(
+            f"No {label} with id {entity_id}.", code=f"{label.replace(' ', '_')}_not_found"
+        )
     return row

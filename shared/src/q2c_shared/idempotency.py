@@ -103,8 +103,9 @@ async def idempotent_request(
     ] = None,
 ) -> IdempotentRequest:
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
-        raise Unprocessable("Idempotency-Key must be 1 to 255 characters.",
-                            code="invalid_idempotency_key")
+        raise Unprocessable(
+            "Idempotency-Key must be 1 to 255 characters.", code="invalid_idempotency_key"
+        )
     return IdempotentRequest(
         key=idempotency_key, fingerprint=_fingerprint(request, await request.body())
     )

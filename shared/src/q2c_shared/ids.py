@@ -25,7 +25,8 @@ def _forget_last() -> None:
     _last_ms = 0  # a forked child must not continue its parent's sequence
 
 
-os.register_at_fork(after_in_child=_forget_last)
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_forget_last)
 
 
 def new_id() -> uuid.UUID:

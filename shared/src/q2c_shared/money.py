@@ -12,14 +12,73 @@ from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 # ISO 4217 minor units for the currencies that differ from the usual two decimals, plus the
 # common two-decimal ones so that an unknown code is refused rather than guessed.
 _MINOR_UNITS: dict[str, int] = {
-    **{code: 0 for code in ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-                            "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF")},
+    **{
+        code: 0
+        for code in (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        )
+    },
     **{code: 3 for code in ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")},
-    **{code: 2 for code in ("AED", "ARS", "AUD", "BRL", "CAD", "CHF", "CNY", "COP", "CZK",
-                            "DKK", "EGP", "EUR", "GBP", "HKD", "HUF", "IDR", "ILS", "INR",
-                            "MAD", "MXN", "MYR", "NGN", "NOK", "NZD", "PEN", "PHP", "PKR",
-                            "PLN", "QAR", "RON", "RUB", "SAR", "SEK", "SGD", "THB", "TRY",
-                            "TWD", "UAH", "USD", "ZAR")},
+    **{
+        code: 2
+        for code in (
+            "AED",
+            "ARS",
+            "AUD",
+            "BRL",
+            "CAD",
+            "CHF",
+            "CNY",
+            "COP",
+            "CZK",
+            "DKK",
+            "EGP",
+            "EUR",
+            "GBP",
+            "HKD",
+            "HUF",
+            "IDR",
+            "ILS",
+            "INR",
+            "MAD",
+            "MXN",
+            "MYR",
+            "NGN",
+            "NOK",
+            "NZD",
+            "PEN",
+            "PHP",
+            "PKR",
+            "PLN",
+            "QAR",
+            "RON",
+            "RUB",
+            "SAR",
+            "SEK",
+            "SGD",
+            "THB",
+            "TRY",
+            "TWD",
+            "UAH",
+            "USD",
+            "ZAR",
+        )
+    },
 }
 
 SUPPORTED_CURRENCIES: frozenset[str] = frozenset(_MINOR_UNITS)
@@ -50,7 +109,7 @@ def zero(currency: str) -> Decimal:
 
 def _refuse_float(value: Any) -> Any:
     if isinstance(value, float):
-        raise ValueError("send money as a decimal string such as \"1234.50\", not a JSON number")
+        raise ValueError('send money as a decimal string such as "1234.50", not a JSON number')
     return value
 
 
@@ -62,7 +121,7 @@ def _plain(value: Decimal) -> str:
 
 def _check_currency(value: Any) -> Any:
     if isinstance(value, str) and value not in _MINOR_UNITS:
-        raise ValueError(f"unknown currency {value!r}: use an ISO 4217 code such as \"USD\"")
+        raise ValueError(f'unknown currency {value!r}: use an ISO 4217 code such as "USD"')
     return value
 
 
@@ -72,8 +131,13 @@ Amount = Annotated[
     Decimal,
     BeforeValidator(_refuse_float),
     PlainSerializer(_plain, return_type=str, when_used="json"),
-    WithJsonSchema({**_DECIMAL_STRING, "examples": ["1234.50"],
-                    "description": "Money as a decimal string, in the currency's minor units."}),
+    WithJsonSchema(
+        {
+            **_DECIMAL_STRING,
+            "examples": ["1234.50"],
+            "description": "Money as a decimal string, in the currency's minor units.",
+        }
+    ),
 ]
 """A money amount as the API shows it: a decimal string, never a float."""
 

@@ -30,6 +30,13 @@ class OutboxEvent(SQLModel, table=True):
             "created_at",
             postgresql_where=text("published_at IS NULL"),
         ),
+        # The relay's "an earlier event of this key is waiting" check.
+        Index(
+            "ix_outbox_events_unpublished_by_key",
+            "message_key",
+            "created_at",
+            postgresql_where=text("published_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
@@ -40,8 +47,9 @@ class OutboxEvent(SQLModel, table=True):
     # clock_timestamp(), not now(): the time the row was written, not when its transaction
     # began, so a writer that waited on an account's lock orders after the one it waited for.
     created_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False,
-                         server_default=func.clock_timestamp())
+        sa_column=Column(
+            DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+        )
     )
     published_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
@@ -53,9 +61,7 @@ class OutboxEvent(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-def build_event(
-    session: AsyncSession, data: EventData, *, subject: str | None
-) -> CloudEvent:
+def build_event(session: AsyncSession, data: EventData, *, subject: str | None) -> CloudEvent:
     return CloudEvent.new(
         source=session.info.get(EVENT_SOURCE_KEY, "/q2c"),
         type=data.event_type,

@@ -21,7 +21,7 @@ PROBLEM_TYPE_BASE = "https://q2c.dev/problems/"
 
 
 class ValidationErrorItem(BaseModel):
-    loc: list[str | int] = Field(description="Where the error is, e.g. [\"body\", \"lines\", 0].")
+    loc: list[str | int] = Field(description='Where the error is, e.g. ["body", "lines", 0].')
     msg: str = Field(description="What is wrong and how to fix it.")
 
 
@@ -43,8 +43,14 @@ class Problem(Exception):
     code: str = "bad_request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, code: str | None = None, title: str | None = None,
-                 errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors  # [{loc, msg}], as for validation errors
@@ -114,8 +120,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem_response(
-            status=exc.status, code=exc.code, title=exc.title, detail=exc.detail,
-            errors=exc.errors, headers=headers,
+            status=exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -3,7 +3,9 @@
 Each batch runs in one transaction holding a transaction-level advisory lock, so when several
 replicas of a service run, one relays at a time and an account's events keep their order; rows
 are read `FOR UPDATE SKIP LOCKED` in creation order. A row is marked published only after the
-broker acknowledged it (acks=all); a failed send is retried with exponential backoff.
+broker acknowledged it (acks=all); a failed send is retried with exponential backoff, and until
+it succeeds the later events of its key (its account) wait behind it. (Events of one batch are
+sent pipelined: if one fails, later ones of its key in the same batch may already be out.)
 """
 
 import asyncio
@@ -23,8 +25,16 @@ logger = logging.getLogger(__name__)
 _SELECT_BATCH = text(
     """
     SELECT id, topic, message_key, envelope, attempts
-    FROM outbox_events
+    FROM outbox_events AS event
     WHERE published_at IS NULL AND next_attempt_at <= now()
+      -- an earlier event of the same key waiting for a retry holds the later ones back
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox_events AS earlier
+        WHERE earlier.message_key = event.message_key
+          AND earlier.published_at IS NULL
+          AND earlier.next_attempt_at > now()
+          AND (earlier.created_at, earlier.id) < (event.created_at, event.id)
+      )
     ORDER BY created_at, id
     LIMIT :batch_size
     FOR UPDATE SKIP LOCKED
@@ -34,7 +44,8 @@ _MARK_PUBLISHED = text("UPDATE outbox_events SET published_at = now() WHERE id =
 _MARK_FAILED = text(
     """
     UPDATE outbox_events
-    SET attempts = attempts + 1, last_error = :error, next_attempt_at = now() + CAST(:delay AS interval)
+    SET attempts = attempts + 1, last_error = :error,
+        next_attempt_at = now() + CAST(:delay AS interval)
     WHERE id = :id
     """
 )
@@ -82,8 +93,12 @@ class OutboxRelay:
                 await session.execute(_MARK_PUBLISHED, {"ids": published})
             for row, error in zip(rows, results, strict=True):
                 if error is not None:
-                    logger.warning("outbox event %s not published (try %d): %s",
-                                   row.id, row.attempts + 1, error)
+                    logger.warning(
+                        "outbox event %s not published (try %d): %s",
+                        row.id,
+                        row.attempts + 1,
+                        error,
+                    )
                     await session.execute(
                         _MARK_FAILED,
                         {"id": row.id, "error": str(error)[:2000], "delay": backoff(row.attempts)},

@@ -25,8 +25,10 @@ class ServiceSettings(BaseSettings):
         "", description="Prefix for every topic name (isolates environments sharing a cluster)."
     )
     kafka_session_timeout_ms: int = Field(
-        10_000, description="Consumer group session timeout; a dead consumer's partitions "
-        "move to another after this long.")
+        10_000,
+        description="Consumer group session timeout; a dead consumer's partitions "
+        "move to another after this long.",
+    )
     kafka_heartbeat_interval_ms: int = Field(3_000)
     q2c_api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated bearer keys accepted on /v1."

@@ -51,21 +51,25 @@ class InvoiceDraft:
     total: Decimal
 
 
-def draft_invoices(groups: dict[InvoiceKey, list[BillableCharge]], *,
-                   invoice_date: date) -> list[InvoiceDraft]:
+def draft_invoices(
+    groups: dict[InvoiceKey, list[BillableCharge]], *, invoice_date: date
+) -> list[InvoiceDraft]:
     """One draft per group, in the groups' order, lines in the charges' order."""
-    return [draft_invoice(key, charges, invoice_date=invoice_date)
-            for key, charges in groups.items()]
+    return [
+        draft_invoice(key, charges, invoice_date=invoice_date) for key, charges in groups.items()
+    ]
 
 
-def draft_invoice(key: InvoiceKey, charges: list[BillableCharge], *,
-                  invoice_date: date) -> InvoiceDraft:
+def draft_invoice(
+    key: InvoiceKey, charges: list[BillableCharge], *, invoice_date: date
+) -> InvoiceDraft:
     if not charges:
         raise ValueError("an invoice needs at least one charge")
     currency = key.currency
     # Tax rates are a later issue: every line carries a zero tax amount until then.
-    lines = tuple(DraftLine(period=_due_period(charge), tax_amount=zero(currency))
-                  for charge in charges)
+    lines = tuple(
+        DraftLine(period=_due_period(charge), tax_amount=zero(currency)) for charge in charges
+    )
     subtotal = round_money(sum((line.period.amount for line in lines), zero(currency)), currency)
     tax_total = round_money(sum((line.tax_amount for line in lines), zero(currency)), currency)
     return InvoiceDraft(

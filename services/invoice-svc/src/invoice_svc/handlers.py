@@ -14,7 +14,8 @@ from q2c_shared.events.envelope import CloudEvent
 async def on_order_activated(session: AsyncSession, event: CloudEvent) -> None:
     """An activated order gets one billing schedule per order product, periods included."""
     await service.create_billing_schedules(
-        session, contracts.OrderActivated.model_validate(event.data))
+        session, contracts.OrderActivated.model_validate(event.data)
+    )
 
 
 async def on_payment_allocated(session: AsyncSession, event: CloudEvent) -> None:

@@ -71,13 +71,17 @@ class BillingPeriod(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("billing_schedule_id", "sequence"),
         # What an invoice run scans: the pending periods due by its target date.
-        Index("ix_billing_periods_pending_due", "billable_date",
-              postgresql_where=sql_text("status = 'pending'")),
+        Index(
+            "ix_billing_periods_pending_due",
+            "billable_date",
+            postgresql_where=sql_text("status = 'pending'"),
+        ),
     )
 
     id: uuid.UUID = columns.id_column()
-    billing_schedule_id: uuid.UUID = columns.reference("billing_schedules.id", index=False,
-                                                       ondelete="CASCADE")
+    billing_schedule_id: uuid.UUID = columns.reference(
+        "billing_schedules.id", index=False, ondelete="CASCADE"
+    )
     sequence: int = columns.integer(nullable=False)
     period_start: date = columns.day()
     period_end: date = columns.day()
@@ -93,8 +97,9 @@ class InvoiceRun(SQLModel, table=True):
     __tablename__ = "invoice_runs"
     __table_args__ = (
         # What the workers poll: the queued runs, oldest first.
-        Index("ix_invoice_runs_queued", "created_at",
-              postgresql_where=sql_text("status = 'queued'")),
+        Index(
+            "ix_invoice_runs_queued", "created_at", postgresql_where=sql_text("status = 'queued'")
+        ),
     )
 
     id: uuid.UUID = columns.id_column()
@@ -102,7 +107,8 @@ class InvoiceRun(SQLModel, table=True):
     target_date: date = columns.day()
     invoice_date: date = columns.day()
     account_ids: list[uuid.UUID] | None = Field(
-        default=None, sa_column=Column(ARRAY(UUID(as_uuid=True)), nullable=True))
+        default=None, sa_column=Column(ARRAY(UUID(as_uuid=True)), nullable=True)
+    )
     post: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     invoices_created: int = _counter()
     lines_created: int = _counter()
@@ -118,9 +124,14 @@ class Invoice(SQLModel, table=True):
     __table_args__ = (
         # Numbers are unique per legal entity ("no legal entity" is one series too); drafts
         # have no number yet.
-        Index("uq_invoices_legal_entity_number", "legal_entity", "number", unique=True,
-              postgresql_nulls_not_distinct=True,
-              postgresql_where=sql_text("number IS NOT NULL")),
+        Index(
+            "uq_invoices_legal_entity_number",
+            "legal_entity",
+            "number",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+            postgresql_where=sql_text("number IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = columns.id_column()

@@ -43,8 +43,9 @@ def series_key(legal_entity: str | None) -> str:
     return NO_LEGAL_ENTITY if legal_entity is None else legal_entity
 
 
-async def take_numbers(session: AsyncSession, *, legal_entity: str | None, kind: DocumentKind,
-                       count: int) -> list[str]:
+async def take_numbers(
+    session: AsyncSession, *, legal_entity: str | None, kind: DocumentKind, count: int
+) -> list[str]:
     """The next `count` numbers of the series, consecutive, held until the transaction ends.
 
     Callers taking numbers of several series in one transaction take them in a fixed order
@@ -55,7 +56,8 @@ async def take_numbers(session: AsyncSession, *, legal_entity: str | None, kind:
     table = NumberSeries.__table__
     key = series_key(legal_entity)
     await session.execute(
-        insert(table).values(legal_entity=key, kind=kind, last_number=0)
+        insert(table)
+        .values(legal_entity=key, kind=kind, last_number=0)
         .on_conflict_do_nothing(index_elements=["legal_entity", "kind"])
     )
     last_number = await session.scalar(

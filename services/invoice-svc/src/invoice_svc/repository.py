@@ -25,11 +25,13 @@ def _one_of(column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
     list binds one parameter per id, and PostgreSQL takes at most 32767)."""
     return column == any_(bindparam(None, list(ids), type_=ARRAY(UUID(as_uuid=True))))
 
+
 # --- billing schedules ----------------------------------------------------------------------
 
 
-async def insert_schedules(session: AsyncSession,
-                           rows: list[dict[str, Any]]) -> dict[uuid.UUID, uuid.UUID]:
+async def insert_schedules(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> dict[uuid.UUID, uuid.UUID]:
     """Insert the schedules whose order product has none yet; `{order_product_id: id}` of the
     ones inserted (an order product already scheduled is left as it is)."""
     if not rows:
@@ -48,8 +50,9 @@ async def insert_periods(session: AsyncSession, rows: list[dict[str, Any]]) -> N
         await session.execute(insert(_periods), rows)
 
 
-async def periods_by_schedule(session: AsyncSession, schedule_ids: Sequence[uuid.UUID]
-                              ) -> dict[uuid.UUID, list[BillingPeriod]]:
+async def periods_by_schedule(
+    session: AsyncSession, schedule_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[BillingPeriod]]:
     result = await session.execute(
         select(BillingPeriod)
         .where(_one_of(BillingPeriod.billing_schedule_id, schedule_ids))
@@ -75,9 +78,14 @@ async def claim_queued_run(session: AsyncSession) -> InvoiceRun | None:
     )
 
 
-async def due_bill_to_accounts(session: AsyncSession, *, target_date: date,
-                               account_ids: Sequence[uuid.UUID] | None,
-                               after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+async def due_bill_to_accounts(
+    session: AsyncSession,
+    *,
+    target_date: date,
+    account_ids: Sequence[uuid.UUID] | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[uuid.UUID]:
     """The next `limit` bill-to accounts (in id order, after `after`) with pending periods due
     by `target_date`. A run bills whole accounts per batch, so one invoice never straddles two
     batches."""
@@ -96,8 +104,9 @@ async def due_bill_to_accounts(session: AsyncSession, *, target_date: date,
     return list((await session.execute(statement)).scalars())
 
 
-async def lock_due_periods(session: AsyncSession, *, target_date: date,
-                           bill_to_account_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+async def lock_due_periods(
+    session: AsyncSession, *, target_date: date, bill_to_account_ids: Sequence[uuid.UUID]
+) -> Sequence[Row[Any]]:
     """The pending periods due by `target_date` of these bill-to accounts, each with the split
     context of its schedule, locked `FOR UPDATE OF billing_periods SKIP LOCKED`: a period
     another run holds is left to that run, never billed twice."""
@@ -130,17 +139,24 @@ async def lock_due_periods(session: AsyncSession, *, target_date: date,
             _periods.c.billable_date <= target_date,
             _one_of(_schedules.c.bill_to_account_id, bill_to_account_ids),
         )
-        .order_by(_schedules.c.bill_to_account_id, _schedules.c.order_id,
-                  _schedules.c.order_product_id, _periods.c.period_start)
+        .order_by(
+            _schedules.c.bill_to_account_id,
+            _schedules.c.order_id,
+            _schedules.c.order_product_id,
+            _periods.c.period_start,
+        )
         .with_for_update(of=_periods, skip_locked=True)
     )
     return (await session.execute(statement)).all()
 
 
-async def count_run_progress(session: AsyncSession, run_id: uuid.UUID, *, invoices: int,
-                             lines: int, posted: int) -> None:
+async def count_run_progress(
+    session: AsyncSession, run_id: uuid.UUID, *, invoices: int, lines: int, posted: int
+) -> None:
     await session.execute(
-        update(_runs).where(_runs.c.id == run_id).values(
+        update(_runs)
+        .where(_runs.c.id == run_id)
+        .values(
             invoices_created=_runs.c.invoices_created + invoices,
             lines_created=_runs.c.lines_created + lines,
             invoices_posted=_runs.c.invoices_posted + posted,
@@ -150,15 +166,18 @@ async def count_run_progress(session: AsyncSession, run_id: uuid.UUID, *, invoic
 
 async def requeue_run(session: AsyncSession, run_id: uuid.UUID) -> None:
     await session.execute(
-        update(_runs).where(_runs.c.id == run_id)
+        update(_runs)
+        .where(_runs.c.id == run_id)
         .values(status=InvoiceRunStatus.QUEUED, started_at=None)
     )
 
 
-async def finish_run(session: AsyncSession, run_id: uuid.UUID, *, status: InvoiceRunStatus,
-                     error: str | None = None) -> None:
+async def finish_run(
+    session: AsyncSession, run_id: uuid.UUID, *, status: InvoiceRunStatus, error: str | None = None
+) -> None:
     await session.execute(
-        update(_runs).where(_runs.c.id == run_id)
+        update(_runs)
+        .where(_runs.c.id == run_id)
         .values(status=status, error=error, finished_at=func.now())
     )
 
@@ -166,8 +185,9 @@ async def finish_run(session: AsyncSession, run_id: uuid.UUID, *, status: Invoic
 # --- invoices -------------------------------------------------------------------------------
 
 
-async def insert_invoices(session: AsyncSession, invoices: list[dict[str, Any]],
-                          lines: list[dict[str, Any]]) -> None:
+async def insert_invoices(
+    session: AsyncSession, invoices: list[dict[str, Any]], lines: list[dict[str, Any]]
+) -> None:
     """Bulk-insert draft invoices and their lines, then mark the billed periods invoiced."""
     if not invoices:
         return
@@ -175,22 +195,31 @@ async def insert_invoices(session: AsyncSession, invoices: list[dict[str, Any]],
     await session.execute(insert(_lines), lines)
     await session.execute(
         update(_periods)
-        .where(_lines.c.billing_period_id == _periods.c.id,
-               _one_of(_lines.c.invoice_id, [invoice["id"] for invoice in invoices]))
+        .where(
+            _lines.c.billing_period_id == _periods.c.id,
+            _one_of(_lines.c.invoice_id, [invoice["id"] for invoice in invoices]),
+        )
         .values(status=PeriodStatus.INVOICED, invoice_id=_lines.c.invoice_id)
     )
 
 
-async def lock_draft_invoices(session: AsyncSession,
-                              invoice_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+async def lock_draft_invoices(
+    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
+) -> Sequence[Row[Any]]:
     """The drafts among `invoice_ids`, locked in id order (a fixed order: no deadlocks)."""
-    return (await session.execute(
-        select(_invoices.c.id, _invoices.c.legal_entity, _invoices.c.invoice_date,
-               _invoices.c.payment_term)
-        .where(_one_of(_invoices.c.id, invoice_ids), _invoices.c.status == InvoiceStatus.DRAFT)
-        .order_by(_invoices.c.id)
-        .with_for_update()
-    )).all()
+    return (
+        await session.execute(
+            select(
+                _invoices.c.id,
+                _invoices.c.legal_entity,
+                _invoices.c.invoice_date,
+                _invoices.c.payment_term,
+            )
+            .where(_one_of(_invoices.c.id, invoice_ids), _invoices.c.status == InvoiceStatus.DRAFT)
+            .order_by(_invoices.c.id)
+            .with_for_update()
+        )
+    ).all()
 
 
 async def mark_posted(session: AsyncSession, postings: list[dict[str, Any]]) -> None:
@@ -202,24 +231,39 @@ async def mark_posted(session: AsyncSession, postings: list[dict[str, Any]]) -> 
     await session.execute(
         update(_invoices)
         .where(_invoices.c.id == bindparam("posted_invoice_id"))
-        .values(number=bindparam("posted_number"), due_date=bindparam("posted_due_date"),
-                status=InvoiceStatus.POSTED, posted_at=func.now()),
-        [{"posted_invoice_id": posting["invoice_id"], "posted_number": posting["number"],
-          "posted_due_date": posting["due_date"]} for posting in postings],
+        .values(
+            number=bindparam("posted_number"),
+            due_date=bindparam("posted_due_date"),
+            status=InvoiceStatus.POSTED,
+            posted_at=func.now(),
+        ),
+        [
+            {
+                "posted_invoice_id": posting["invoice_id"],
+                "posted_number": posting["number"],
+                "posted_due_date": posting["due_date"],
+            }
+            for posting in postings
+        ],
     )
 
 
-async def invoice_rows(session: AsyncSession,
-                       invoice_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
-    return (await session.execute(
-        select(_invoices).where(_one_of(_invoices.c.id, invoice_ids)).order_by(_invoices.c.id)
-    )).all()
+async def invoice_rows(
+    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
+) -> Sequence[Row[Any]]:
+    return (
+        await session.execute(
+            select(_invoices).where(_one_of(_invoices.c.id, invoice_ids)).order_by(_invoices.c.id)
+        )
+    ).all()
 
 
-async def lines_by_invoice(session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
-                           ) -> dict[uuid.UUID, list[Row[Any]]]:
+async def lines_by_invoice(
+    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
     result = await session.execute(
-        select(_lines).where(_one_of(_lines.c.invoice_id, invoice_ids))
+        select(_lines)
+        .where(_one_of(_lines.c.invoice_id, invoice_ids))
         .order_by(_lines.c.invoice_id, _lines.c.position)
     )
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)

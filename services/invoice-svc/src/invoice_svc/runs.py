@@ -43,10 +43,12 @@ logger = logging.getLogger(__name__)
 async def invoice_run_worker(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     """`ServiceSpec.workers` entry: run `invoice_run_concurrency` claim loops until `stop`."""
     settings = cast(InvoiceSettings, runtime.settings)
-    await asyncio.gather(*(
-        _claim_loop(runtime.database, settings, stop)
-        for _ in range(settings.invoice_run_concurrency)
-    ))
+    await asyncio.gather(
+        *(
+            _claim_loop(runtime.database, settings, stop)
+            for _ in range(settings.invoice_run_concurrency)
+        )
+    )
 
 
 async def _claim_loop(database: Database, settings: InvoiceSettings, stop: asyncio.Event) -> None:
@@ -55,14 +57,16 @@ async def _claim_loop(database: Database, settings: InvoiceSettings, stop: async
         try:
             run_id = await claim_next_run(database)
             if run_id is not None:
-                await execute_run(database, run_id,
-                                  batch_accounts=settings.invoice_run_batch_accounts, stop=stop)
+                await execute_run(
+                    database, run_id, batch_accounts=settings.invoice_run_batch_accounts, stop=stop
+                )
         except Exception:
             logger.exception("invoice-run worker hit an error; carrying on")
         if run_id is None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(),
-                                       timeout=settings.invoice_run_poll_interval_seconds)
+                await asyncio.wait_for(
+                    stop.wait(), timeout=settings.invoice_run_poll_interval_seconds
+                )
 
 
 async def claim_next_run(database: Database) -> uuid.UUID | None:
@@ -77,8 +81,9 @@ async def claim_next_run(database: Database) -> uuid.UUID | None:
         return run.id
 
 
-async def execute_run(database: Database, run_id: uuid.UUID, *, batch_accounts: int,
-                      stop: asyncio.Event | None = None) -> None:
+async def execute_run(
+    database: Database, run_id: uuid.UUID, *, batch_accounts: int, stop: asyncio.Event | None = None
+) -> None:
     """Bill a claimed run batch by batch, then record it completed, or failed with the error.
 
     When the process is stopping, the run goes back to `queued` between two batches, and the
@@ -98,8 +103,12 @@ async def execute_run(database: Database, run_id: uuid.UUID, *, batch_accounts: 
                 return
             async with database.transaction() as session:
                 accounts = await repository.due_bill_to_accounts(
-                    session, target_date=run.target_date, account_ids=run.account_ids,
-                    after=after_account, limit=batch_accounts)
+                    session,
+                    target_date=run.target_date,
+                    account_ids=run.account_ids,
+                    after=after_account,
+                    limit=batch_accounts,
+                )
                 if not accounts:
                     break
                 await bill_accounts(session, run, accounts)
@@ -107,26 +116,34 @@ async def execute_run(database: Database, run_id: uuid.UUID, *, batch_accounts: 
     except Exception as error:
         logger.exception("invoice run %s failed", run.id)
         async with database.transaction() as session:
-            await repository.finish_run(session, run.id, status=InvoiceRunStatus.FAILED,
-                                        error=f"{type(error).__name__}: {error}"[:2000])
+            await repository.finish_run(
+                session,
+                run.id,
+                status=InvoiceRunStatus.FAILED,
+                error=f"{type(error).__name__}: {error}"[:2000],
+            )
         return
     async with database.transaction() as session:
         await repository.finish_run(session, run.id, status=InvoiceRunStatus.COMPLETED)
     logger.info("invoice run %s completed", run.id)
 
 
-async def bill_accounts(session: AsyncSession, run: InvoiceRun,
-                        bill_to_account_ids: list[uuid.UUID]) -> None:
+async def bill_accounts(
+    session: AsyncSession, run: InvoiceRun, bill_to_account_ids: list[uuid.UUID]
+) -> None:
     """One batch: these accounts' due periods become draft (or posted) invoices."""
-    due = await repository.lock_due_periods(session, target_date=run.target_date,
-                                            bill_to_account_ids=bill_to_account_ids)
-    drafts = draft_invoices(group_charges(_charge(row) for row in due),
-                            invoice_date=run.invoice_date)
+    due = await repository.lock_due_periods(
+        session, target_date=run.target_date, bill_to_account_ids=bill_to_account_ids
+    )
+    drafts = draft_invoices(
+        group_charges(_charge(row) for row in due), invoice_date=run.invoice_date
+    )
     invoices, lines = _rows(drafts, run.id)
     await repository.insert_invoices(session, invoices, lines)
     posted = await service.post_invoices(session, [i["id"] for i in invoices]) if run.post else []
-    await repository.count_run_progress(session, run.id, invoices=len(invoices),
-                                        lines=len(lines), posted=len(posted))
+    await repository.count_run_progress(
+        session, run.id, invoices=len(invoices), lines=len(lines), posted=len(posted)
+    )
 
 
 def _charge(row: Row[Any]) -> BillableCharge:
@@ -158,34 +175,37 @@ def _charge(row: Row[Any]) -> BillableCharge:
     )
 
 
-def _rows(drafts: list[InvoiceDraft],
-          run_id: uuid.UUID) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rows(
+    drafts: list[InvoiceDraft], run_id: uuid.UUID
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Invoice and line rows for one bulk insert each (ids made here, so lines can point at
     their invoice without a round trip)."""
     invoices: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     for draft in drafts:
         invoice_id = new_id()
-        invoices.append({
-            "id": invoice_id,
-            "number": None,
-            "status": InvoiceStatus.DRAFT,
-            "account_id": uuid.UUID(draft.key.bill_to_account_id),
-            "legal_entity": draft.legal_entity,
-            "currency": draft.key.currency,
-            "payment_term": draft.key.payment_term,
-            "invoice_date": draft.invoice_date,
-            "due_date": draft.due_date,
-            "subtotal": draft.subtotal,
-            "tax_total": draft.tax_total,
-            "total": draft.total,
-            "amount_paid": zero(draft.key.currency),
-            "balance": draft.total,
-            "payment_status": payment_status(draft.total, zero(draft.key.currency)),
-            "grouping": draft.key.explain(),
-            "invoice_run_id": run_id,
-            "posted_at": None,
-        })
+        invoices.append(
+            {
+                "id": invoice_id,
+                "number": None,
+                "status": InvoiceStatus.DRAFT,
+                "account_id": uuid.UUID(draft.key.bill_to_account_id),
+                "legal_entity": draft.legal_entity,
+                "currency": draft.key.currency,
+                "payment_term": draft.key.payment_term,
+                "invoice_date": draft.invoice_date,
+                "due_date": draft.due_date,
+                "subtotal": draft.subtotal,
+                "tax_total": draft.tax_total,
+                "total": draft.total,
+                "amount_paid": zero(draft.key.currency),
+                "balance": draft.total,
+                "payment_status": payment_status(draft.total, zero(draft.key.currency)),
+                "grouping": draft.key.explain(),
+                "invoice_run_id": run_id,
+                "posted_at": None,
+            }
+        )
         lines += [
             {
                 "id": new_id(),

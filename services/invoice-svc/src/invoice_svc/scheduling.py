@@ -24,12 +24,14 @@ def periods_of(order: OrderSnapshot, product: OrderProductSnapshot) -> list[peri
         case ChargeType.RECURRING:
             if product.monthly_amount is None:
                 raise UnschedulableOrderProduct(
-                    f"recurring order product {product.id} has no monthly_amount")
+                    f"recurring order product {product.id} has no monthly_amount"
+                )
             if product.end_date is None:
                 # Evergreen subscriptions (no end date) are not offered yet; refusing the event
                 # (it is dead-lettered) is safer than silently never billing it.
                 raise UnschedulableOrderProduct(
-                    f"recurring order product {product.id} has no end_date")
+                    f"recurring order product {product.id} has no end_date"
+                )
             return periods.recurring_periods(
                 start_date=product.start_date,
                 end_date=product.end_date,
@@ -42,9 +44,13 @@ def periods_of(order: OrderSnapshot, product: OrderProductSnapshot) -> list[peri
         case ChargeType.ONE_TIME:
             if product.amount is None:
                 raise UnschedulableOrderProduct(
-                    f"one-time order product {product.id} has no amount")
-            return [periods.one_time_period(start_date=product.start_date, amount=product.amount,
-                                            currency=order.currency)]
+                    f"one-time order product {product.id} has no amount"
+                )
+            return [
+                periods.one_time_period(
+                    start_date=product.start_date, amount=product.amount, currency=order.currency
+                )
+            ]
         case ChargeType.USAGE:
             # Usage is billed from rated consumption once it is recorded (a later issue), not
             # from periods cut in advance: its schedule has no periods yet.

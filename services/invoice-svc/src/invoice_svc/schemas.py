@@ -64,7 +64,8 @@ class BillingSchedulePublic(Public):
     account_id: uuid.UUID = Field(description="The order's account.")
     bill_to_account_id: uuid.UUID = Field(
         description="Who is invoiced: the order product's billing account, else the order's, "
-        "else the order's account.")
+        "else the order's account."
+    )
     currency: str
     payment_term: PaymentTerm
     charge_type: ChargeType
@@ -82,19 +83,24 @@ class BillingSchedulePublic(Public):
     po_number: str | None
     legal_entity: str | None
     periods: list[BillingPeriodPublic] = Field(
-        description="Empty for usage products: usage is rated and billed by a later issue.")
+        description="Empty for usage products: usage is rated and billed by a later issue."
+    )
 
 
 # --- invoice runs ---------------------------------------------------------------------------
 
 
 class InvoiceRunCreate(BaseModel):
-    target_date: date = Field(description="Bill every pending period billable on or before it.",
-                              examples=["2026-02-01"])
+    target_date: date = Field(
+        description="Bill every pending period billable on or before it.", examples=["2026-02-01"]
+    )
     invoice_date: date | None = Field(None, description="Default: the target date.")
     account_ids: list[uuid.UUID] | None = Field(
-        None, min_length=1, max_length=10_000,
-        description="Only these bill-to accounts; omit for all.")
+        None,
+        min_length=1,
+        max_length=10_000,
+        description="Only these bill-to accounts; omit for all.",
+    )
     post: bool = Field(False, description="Post (number and send) the invoices in the same run.")
 
 
@@ -133,8 +139,9 @@ class InvoiceLinePublic(Public):
 
 class InvoicePublic(Public):
     id: uuid.UUID
-    number: str | None = Field(description="Null while draft; given at posting.",
-                               examples=["INV-000001"])
+    number: str | None = Field(
+        description="Null while draft; given at posting.", examples=["INV-000001"]
+    )
     status: InvoiceStatus
     account_id: uuid.UUID = Field(description="The bill-to account.")
     legal_entity: str | None
@@ -151,7 +158,8 @@ class InvoicePublic(Public):
     payment_status: PaymentStatus
     grouping: dict[str, Any] = Field(
         description="Why these lines share this invoice (bill-to, currency, payment term, "
-        "invoice grouping).")
+        "invoice grouping)."
+    )
     invoice_run_id: uuid.UUID | None
     created_at: datetime
     posted_at: datetime | None

@@ -40,8 +40,9 @@ from q2c_shared.problems import Conflict
 # --- billing schedules ----------------------------------------------------------------------
 
 
-async def create_billing_schedules(session: AsyncSession,
-                                   activated: contracts.OrderActivated) -> int:
+async def create_billing_schedules(
+    session: AsyncSession, activated: contracts.OrderActivated
+) -> int:
     """One schedule per order product of an activated order, with its periods; an order product
     that already has a schedule is skipped. Returns how many schedules were created."""
     order = activated.order
@@ -52,31 +53,47 @@ async def create_billing_schedules(session: AsyncSession,
         schedules.append(_schedule_row(activated, product))
         periods_by_product[uuid.UUID(product.id)] = periods_of(order, product)
     created = await repository.insert_schedules(session, schedules)
-    await repository.insert_periods(session, [
-        {
-            "id": new_id(), "billing_schedule_id": schedule_id, "sequence": sequence,
-            "period_start": period.period_start, "period_end": period.period_end,
-            "billable_date": period.billable_date, "amount": period.amount,
-            "status": PeriodStatus.PENDING, "invoice_id": None,
-        }
-        for order_product_id, schedule_id in created.items()
-        for sequence, period in enumerate(periods_by_product[order_product_id], start=1)
-    ])
+    await repository.insert_periods(
+        session,
+        [
+            {
+                "id": new_id(),
+                "billing_schedule_id": schedule_id,
+                "sequence": sequence,
+                "period_start": period.period_start,
+                "period_end": period.period_end,
+                "billable_date": period.billable_date,
+                "amount": period.amount,
+                "status": PeriodStatus.PENDING,
+                "invoice_id": None,
+            }
+            for order_product_id, schedule_id in created.items()
+            for sequence, period in enumerate(periods_by_product[order_product_id], start=1)
+        ],
+    )
     return len(created)
 
 
-def _schedule_row(activated: contracts.OrderActivated,
-                  product: contracts.OrderProductSnapshot) -> dict[str, Any]:
+def _schedule_row(
+    activated: contracts.OrderActivated, product: contracts.OrderProductSnapshot
+) -> dict[str, Any]:
     order = activated.order
-    bill_to = invoice_key(BillableCharge(
-        order_id=order.id, order_product_id=product.id, account_id=order.account_id,
-        currency=order.currency, payment_term=order.payment_term,
-        order_billing_account_id=order.billing_account_id,
-        product_billing_account_id=product.billing_account_id,
-        invoice_grouping=product.invoice_grouping, contract_number=activated.contract.number,
-        po_number=order.po_number, legal_entity=order.legal_entity,
-        invoice_group_id=product.invoice_group_id,
-    )).bill_to_account_id
+    bill_to = invoice_key(
+        BillableCharge(
+            order_id=order.id,
+            order_product_id=product.id,
+            account_id=order.account_id,
+            currency=order.currency,
+            payment_term=order.payment_term,
+            order_billing_account_id=order.billing_account_id,
+            product_billing_account_id=product.billing_account_id,
+            invoice_grouping=product.invoice_grouping,
+            contract_number=activated.contract.number,
+            po_number=order.po_number,
+            legal_entity=order.legal_entity,
+            invoice_group_id=product.invoice_group_id,
+        )
+    ).bill_to_account_id
     return {
         "id": new_id(),
         "order_id": uuid.UUID(order.id),
@@ -113,8 +130,12 @@ def _schedule_row(activated: contracts.OrderActivated,
 
 
 async def list_billing_schedules(
-    session: AsyncSession, page: PageRequest, *, order_id: uuid.UUID | None,
-    account_id: uuid.UUID | None, bill_to_account_id: uuid.UUID | None,
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    order_id: uuid.UUID | None,
+    account_id: uuid.UUID | None,
+    bill_to_account_id: uuid.UUID | None,
 ) -> tuple[list[BillingSchedulePublic], str | None]:
     statement = select(BillingSchedule)
     if order_id is not None:
@@ -126,10 +147,12 @@ async def list_billing_schedules(
     schedules, next_cursor = await fetch_page(session, statement, BillingSchedule.id, page)
     periods = await repository.periods_by_schedule(session, [s.id for s in schedules])
     return [
-        BillingSchedulePublic.model_validate({
-            **schedule.model_dump(),
-            "periods": [BillingPeriodPublic.model_validate(p) for p in periods[schedule.id]],
-        })
+        BillingSchedulePublic.model_validate(
+            {
+                **schedule.model_dump(),
+                "periods": [BillingPeriodPublic.model_validate(p) for p in periods[schedule.id]],
+            }
+        )
         for schedule in schedules
     ], next_cursor
 
@@ -152,9 +175,9 @@ async def create_invoice_run(session: AsyncSession, body: InvoiceRunCreate) -> I
     return run
 
 
-async def list_invoice_runs(session: AsyncSession, page: PageRequest, *,
-                            status: InvoiceRunStatus | None
-                            ) -> tuple[list[InvoiceRun], str | None]:
+async def list_invoice_runs(
+    session: AsyncSession, page: PageRequest, *, status: InvoiceRunStatus | None
+) -> tuple[list[InvoiceRun], str | None]:
     statement = select(InvoiceRun)
     if status is not None:
         statement = statement.where(InvoiceRun.status == status)
@@ -165,8 +188,12 @@ async def list_invoice_runs(session: AsyncSession, page: PageRequest, *,
 
 
 async def list_invoices(
-    session: AsyncSession, page: PageRequest, *, account_id: uuid.UUID | None,
-    order_id: uuid.UUID | None, invoice_run_id: uuid.UUID | None,
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None,
+    order_id: uuid.UUID | None,
+    invoice_run_id: uuid.UUID | None,
     status: InvoiceStatus | None,
 ) -> tuple[list[InvoicePublic], str | None]:
     statement = select(Invoice)
@@ -191,22 +218,24 @@ async def invoice_public(session: AsyncSession, invoice: Invoice) -> InvoicePubl
 
 def _invoice_public(invoice: dict[str, Any], lines: Sequence[Any]) -> InvoicePublic:
     return InvoicePublic.model_validate(
-        {**invoice, "lines": [InvoiceLinePublic.model_validate(line) for line in lines]})
+        {**invoice, "lines": [InvoiceLinePublic.model_validate(line) for line in lines]}
+    )
 
 
 async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
     """Post one draft: its number, its due date, `InvoicePosted`. A posted invoice: 409."""
     invoice = await get_or_404(session, Invoice, invoice_id, label="invoice", for_update=True)
     if invoice.status != InvoiceStatus.DRAFT:
-        raise Conflict(f"Invoice {invoice.number} is already {invoice.status}; only a draft "
-                       "can be posted.", code="invoice_not_draft")
+        raise Conflict(
+            f"Invoice {invoice.number} is already {invoice.status}; only a draft can be posted.",
+            code="invoice_not_draft",
+        )
     await post_invoices(session, [invoice.id])
     await session.refresh(invoice)
     return invoice
 
 
-async def post_invoices(session: AsyncSession,
-                        invoice_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+async def post_invoices(session: AsyncSession, invoice_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     """Post the drafts among `invoice_ids`: number them from their legal entity's gapless
     series in the order given, set the due date, and emit one `InvoicePosted` each through the
     outbox. Returns the ids posted (invoices already posted are left alone)."""
@@ -219,11 +248,17 @@ async def post_invoices(session: AsyncSession,
     for series in sorted(by_series):  # a fixed order of series locks: no deadlocks
         in_series = by_series[series]
         numbers = await numbering.take_numbers(
-            session, legal_entity=in_series[0].legal_entity, kind=numbering.DocumentKind.INVOICE,
-            count=len(in_series))
+            session,
+            legal_entity=in_series[0].legal_entity,
+            kind=numbering.DocumentKind.INVOICE,
+            count=len(in_series),
+        )
         postings += [
-            {"invoice_id": draft.id, "number": number,
-             "due_date": due_date(draft.invoice_date, draft.payment_term)}
+            {
+                "invoice_id": draft.id,
+                "number": number,
+                "due_date": due_date(draft.invoice_date, draft.payment_term),
+            }
             for draft, number in zip(in_series, numbers, strict=True)
         ]
     await repository.mark_posted(session, postings)
@@ -241,8 +276,9 @@ async def _enqueue_invoice_posted(session: AsyncSession, invoice_ids: list[uuid.
     for invoice in invoices:
         public = _invoice_public(dict(invoice._mapping), lines[invoice.id])
         snapshot = contracts.InvoiceSnapshot.model_validate(public.model_dump(mode="json"))
-        events.append((contracts.InvoicePosted(invoice=snapshot), str(invoice.account_id),
-                       str(invoice.id)))
+        events.append(
+            (contracts.InvoicePosted(invoice=snapshot), str(invoice.account_id), str(invoice.id))
+        )
     await enqueue_many(session, events)
 
 
@@ -257,11 +293,14 @@ async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAlloc
     """Reflect a payment allocated to an invoice: amount paid, balance, payment status."""
     invoice = await session.get(Invoice, uuid.UUID(allocated.invoice_id), with_for_update=True)
     if invoice is None:
-        raise UnknownInvoice(f"payment {allocated.payment_id} names unknown invoice "
-                             f"{allocated.invoice_id}")
+        raise UnknownInvoice(
+            f"payment {allocated.payment_id} names unknown invoice {allocated.invoice_id}"
+        )
     if allocated.currency != invoice.currency:
-        raise ValueError(f"payment {allocated.payment_id} in {allocated.currency} cannot pay "
-                         f"invoice {invoice.number} in {invoice.currency}")
+        raise ValueError(
+            f"payment {allocated.payment_id} in {allocated.currency} cannot pay "
+            f"invoice {invoice.number} in {invoice.currency}"
+        )
     invoice.amount_paid = round_money(invoice.amount_paid + allocated.amount, invoice.currency)
     invoice.balance = invoice.total - invoice.amount_paid
     invoice.payment_status = payment_status(invoice.total, invoice.amount_paid)

@@ -98,6 +98,13 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("published_at IS NULL"),
     )
+    op.create_index(
+        "ix_outbox_events_unpublished_by_key",
+        "outbox_events",
+        ["message_key", "created_at"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
     op.create_table(
         "orders",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -187,6 +194,11 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_orders_contract_id"), table_name="orders")
     op.drop_index(op.f("ix_orders_account_id"), table_name="orders")
     op.drop_table("orders")
+    op.drop_index(
+        "ix_outbox_events_unpublished_by_key",
+        table_name="outbox_events",
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
     op.drop_index(
         "ix_outbox_events_unpublished",
         table_name="outbox_events",

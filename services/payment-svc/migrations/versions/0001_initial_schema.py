@@ -77,6 +77,13 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("published_at IS NULL"),
     )
+    op.create_index(
+        "ix_outbox_events_unpublished_by_key",
+        "outbox_events",
+        ["message_key", "created_at"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
     op.create_table(
         "payments",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -208,6 +215,11 @@ def downgrade() -> None:
     op.drop_table("receivables")
     op.drop_index(op.f("ix_payments_account_id"), table_name="payments")
     op.drop_table("payments")
+    op.drop_index(
+        "ix_outbox_events_unpublished_by_key",
+        table_name="outbox_events",
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
     op.drop_index(
         "ix_outbox_events_unpublished",
         table_name="outbox_events",

@@ -102,6 +102,13 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("published_at IS NULL"),
     )
+    op.create_index(
+        "ix_outbox_events_unpublished_by_key",
+        "outbox_events",
+        ["message_key", "created_at"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
     op.create_table(
         "price_books",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -271,6 +278,11 @@ def downgrade() -> None:
     op.drop_table("price_book_entries")
     op.drop_table("products")
     op.drop_table("price_books")
+    op.drop_index(
+        "ix_outbox_events_unpublished_by_key",
+        table_name="outbox_events",
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
     op.drop_index(
         "ix_outbox_events_unpublished",
         table_name="outbox_events",

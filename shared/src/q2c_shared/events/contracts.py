@@ -258,7 +258,13 @@ class InvoicePaid(EventData):
 EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
     for model in (
-        AccountCreated, AccountUpdated, QuoteAccepted, OrderActivated, InvoicePosted,
-        PaymentReceived, PaymentAllocated, InvoicePaid,
+        AccountCreated,
+        AccountUpdated,
+        QuoteAccepted,
+        OrderActivated,
+        InvoicePosted,
+        PaymentReceived,
+        PaymentAllocated,
+        InvoicePaid,
     )
 }

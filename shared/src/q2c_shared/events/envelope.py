@@ -21,8 +21,14 @@ class CloudEvent(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def new(cls, *, source: str, type: str, subject: str | None, data: dict[str, Any]) -> "CloudEvent":
+    def new(
+        cls, *, source: str, type: str, subject: str | None, data: dict[str, Any]
+    ) -> "CloudEvent":
         return cls(
-            id=str(new_id()), source=source, type=type, time=datetime.now(UTC),
-            subject=subject, data=data,
+            id=str(new_id()),
+            source=source,
+            type=type,
+            time=datetime.now(UTC),
+            subject=subject,
+            data=data,
         )

@@ -34,8 +34,18 @@ if TYPE_CHECKING:
 def migrate(service_dir: Path, database_url: str) -> None:
     """Apply the service's migrations exactly as an operator would (alembic upgrade head)."""
     subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", str(service_dir / "alembic.ini"), "upgrade", "head"],
-        check=True, env={**os.environ, "DATABASE_URL": database_url}, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            str(service_dir / "alembic.ini"),
+            "upgrade",
+            "head",
+        ],
+        check=True,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
     )
 
 
@@ -61,18 +71,28 @@ class RunningService:
 
 async def truncate_all(database: Database) -> None:
     async with database.transaction() as session:
-        tables = (await session.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
-        ))).scalars().all()
+        tables = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
-            await session.execute(text(
-                "TRUNCATE " + ", ".join(f'"{table}"' for table in tables) + " CASCADE"))
+            await session.execute(
+                text("TRUNCATE " + ", ".join(f'"{table}"' for table in tables) + " CASCADE")
+            )
 
 
 @asynccontextmanager
-async def running_service(app: FastAPI, *, empty_tables: bool = True,
-                          wait_for_broker: bool = True) -> AsyncIterator[RunningService]:
+async def running_service(
+    app: FastAPI, *, empty_tables: bool = True, wait_for_broker: bool = True
+) -> AsyncIterator[RunningService]:
     """Run the app's lifespan; `empty_tables=False` keeps the data, as a restart would.
 
     Tables are emptied before the lifespan starts, so no relay or consumer of this app ever
@@ -87,15 +107,18 @@ async def running_service(app: FastAPI, *, empty_tables: bool = True,
     async with app.router.lifespan_context(app):
         runtime: ServiceRuntime = app.state.runtime
         if wait_for_broker and runtime.settings.run_background_workers:
-            await eventually(runtime.broker_ready.is_set, timeout=30,
-                             message="service did not connect to the broker")
+            await eventually(
+                runtime.broker_ready.is_set,
+                timeout=30,
+                message="service did not connect to the broker",
+            )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver",
+            transport=transport,
+            base_url="http://testserver",
             headers={"Authorization": f"Bearer {TEST_API_KEY}"},
         ) as client:
-            yield RunningService(app=app, client=client, database=runtime.database,
-                                 runtime=runtime)
+            yield RunningService(app=app, client=client, database=runtime.database, runtime=runtime)
 
 
 def define_service_fixtures(
