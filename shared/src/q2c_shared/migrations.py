@@ -7,8 +7,10 @@ The URL comes from `DATABASE_URL` (the same variable the service reads), so oper
 import asyncio
 import os
 
+import sqlalchemy as sa
 from alembic import context
 from sqlalchemy import MetaData, pool
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -41,3 +43,74 @@ def run_migrations(metadata: MetaData) -> None:
             context.run_migrations()
     else:
         asyncio.run(_run_online(metadata))
+
+
+# --- the library's own tables, created by every service's first migration ----------------------
+# Frozen definitions (version 1): a later change to these tables gets a new helper and a new
+# migration in every service, never an edit here, so old migrations keep meaning what they did.
+
+
+def create_messaging_tables_v1() -> None:
+    """`idempotency_keys`, `inbox_events` and `outbox_events` with the relay's indexes."""
+    from alembic import op
+
+    now = sa.text("now()")
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("request_fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("response_status", sa.Integer(), nullable=True),
+        sa.Column("response_body", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=now, nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_table(
+        "inbox_events",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=100), nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=now, nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    op.create_table(
+        "outbox_events",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("message_key", sa.String(length=200), nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("envelope", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column(
+            "next_attempt_at", sa.DateTime(timezone=True), server_default=now, nullable=False
+        ),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    unpublished = sa.text("published_at IS NULL")
+    op.create_index(
+        "ix_outbox_events_unpublished",
+        "outbox_events",
+        ["created_at"],
+        postgresql_where=unpublished,
+    )
+    op.create_index(
+        "ix_outbox_events_unpublished_by_key",
+        "outbox_events",
+        ["message_key", "created_at"],
+        postgresql_where=unpublished,
+    )
+
+
+def drop_messaging_tables_v1() -> None:
+    from alembic import op
+
+    op.drop_table("outbox_events")  # its indexes go with it
+    op.drop_table("inbox_events")
+    op.drop_table("idempotency_keys")

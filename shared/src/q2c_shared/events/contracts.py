@@ -7,7 +7,7 @@ or removing, so an old consumer keeps reading a new producer's events.
 from datetime import date
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from q2c_shared.events import topics
 from q2c_shared.money import Amount, Quantity
@@ -60,7 +60,9 @@ class AccountUpdated(EventData):
 # --- quotes ---------------------------------------------------------------------------------
 
 
-class QuoteLineSnapshot(BaseModel):
+class ChargeSnapshot(BaseModel):
+    """The billing fields a quote line hands to its order product (CONTRACT.md, order-svc)."""
+
     id: str
     product_id: str
     sku: str
@@ -70,16 +72,19 @@ class QuoteLineSnapshot(BaseModel):
     billing_frequency: str | None = None
     tax_code: str | None = None
     quantity: Quantity
-    list_unit_price: Amount
     net_unit_price: Amount
-    monthly_amount: Amount | None = None
-    amount: Amount | None = None
-    net_total: Amount
-    discount_percent: Amount | None = None
-    discount_amount: Amount | None = None
+    monthly_amount: Amount | None = Field(None, description="Per month, recurring charges.")
+    amount: Amount | None = Field(None, description="Once, one-time charges.")
     billing_account_id: str | None = None
     invoice_grouping: str | None = None
     invoice_group_id: str | None = None
+
+
+class QuoteLineSnapshot(ChargeSnapshot):
+    list_unit_price: Amount
+    net_total: Amount
+    discount_percent: Amount | None = None
+    discount_amount: Amount | None = None
 
 
 class QuoteSnapshot(BaseModel):
@@ -114,24 +119,9 @@ class QuoteAccepted(EventData):
 # --- orders ---------------------------------------------------------------------------------
 
 
-class OrderProductSnapshot(BaseModel):
-    id: str
-    product_id: str
-    sku: str
-    product_name: str
-    charge_type: str
-    billing_type: str
-    billing_frequency: str | None = None
-    tax_code: str | None = None
-    quantity: Quantity
-    net_unit_price: Amount
-    monthly_amount: Amount | None = None
-    amount: Amount | None = None
+class OrderProductSnapshot(ChargeSnapshot):
     start_date: date
     end_date: date | None = None
-    billing_account_id: str | None = None
-    invoice_grouping: str | None = None
-    invoice_group_id: str | None = None
     subscription_id: str | None = None
 
 
