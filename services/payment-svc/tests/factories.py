@@ -1,7 +1,8 @@
-"""Small keyword-only builders of payment-svc inputs: InvoicePosted events and payments."""
+"""Small keyword-only builders of payment-svc inputs: InvoicePosted and account events,
+payments."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -99,3 +100,47 @@ async def record_payment(
         "received_on": "2026-02-10",
     }
     return await client.post("/v1/payments", json=body | overrides, headers=headers)
+
+
+def account_event(
+    event_type: str = "AccountCreated",
+    *,
+    account_id: str,
+    name: str = "Acme GmbH",
+    email: str | None = "billing@acme.example",
+    currency: str = "EUR",
+    payment_term: str = "net_30",
+    time: datetime | None = None,
+) -> CloudEvent:
+    """An `AccountCreated` / `AccountUpdated` CloudEvent as quote-svc emits it, written at
+    `time` (default: now)."""
+    account = contracts.AccountSnapshot(
+        id=account_id,
+        name=name,
+        currency=currency,
+        email=email,
+        billing_address=contracts.BillingAddress(
+            line1="Hauptstrasse 1", city="Berlin", postal_code="10115", country="DE"
+        ),
+        payment_term=payment_term,
+        legal_entity="q2c GmbH",
+    )
+    data = contracts.EVENT_TYPES[event_type](account=account)
+    event = CloudEvent.new(
+        source="/q2c/quote-svc",
+        type=event_type,
+        subject=account_id,
+        data=data.model_dump(mode="json"),
+    )
+    return event.model_copy(update={"time": time or datetime.now(UTC)})
+
+
+async def publish_account_events(settings: Any, *events: CloudEvent) -> None:
+    """Publish account events in this order on the real `q2c.accounts` topic, keyed by account."""
+    for event in events:
+        await publish(
+            settings.kafka_bootstrap_servers,
+            settings.topic("q2c.accounts"),
+            event,
+            key=event.data["account"]["id"],
+        )

@@ -297,6 +297,8 @@ async def test_balances_are_per_currency(service, settings):
         "currency": "USD",
         "open_total": "100.00",
         "credit_balance": "0.00",
+        "account_name": None,  # no account event for it
+        "email": None,
     }
     assert ambiguous.status_code == 422
     assert ambiguous.json()["code"] == "currency_required"
@@ -305,6 +307,8 @@ async def test_balances_are_per_currency(service, settings):
         "currency": "EUR",
         "open_total": "0.00",
         "credit_balance": "25.00",
+        "account_name": None,
+        "email": None,
     }
     assert (pounds.json()["open_total"], pounds.json()["credit_balance"]) == ("0.00", "0.00")
     assert unknown_account.status_code == 404

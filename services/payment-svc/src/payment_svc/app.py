@@ -12,7 +12,8 @@ SPEC = ServiceSpec(
     title="q2c payment-svc",
     description="Receivables (one per invoice posted on `q2c.invoices`), payments and their "
     "allocation to invoices (oldest due date first unless told otherwise), refunds and account "
-    "balances. Emits `PaymentReceived`, `PaymentAllocated` and `InvoicePaid` on `q2c.payments`.",
+    "balances, with each account's name and e-mail as `q2c.accounts` last told them. Emits "
+    "`PaymentReceived`, `PaymentAllocated` and `InvoicePaid` on `q2c.payments`.",
     routers=routers,
     handlers=HANDLERS,
     consumed_topics=CONSUMED_TOPICS,

@@ -129,12 +129,14 @@ async def get_account_balance(
         ),
     ] = None,
 ) -> AccountBalance:
-    """What the account owes (`open_total`) and its unused payment money (`credit_balance`).
+    """What the account owes (`open_total`) and its unused payment money (`credit_balance`),
+    with its `account_name` and `email` (null until quote-svc's account events arrived).
 
     Amounts of different currencies are never added up: the balance is per currency. Without
     `currency` it is the account's only one; an account with money in several currencies must
-    name one (422), and an account payment-svc has no invoice or payment of is a 404. With
-    `currency`, an account with nothing in it shows zeros.
+    name one (422). An account with no invoice or payment shows zeros in its own currency when
+    payment-svc knows it from its account events, and is a 404 otherwise. With `currency`, an
+    account with nothing in it shows zeros.
     """
     return await service.account_balance(session, account_id, currency)
 

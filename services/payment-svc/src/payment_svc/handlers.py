@@ -1,4 +1,5 @@
-"""payment-svc event handlers: what other services' events mean for receivables."""
+"""payment-svc event handlers: what other services' events mean for receivables, and the
+accounts read model (name, e-mail) that quote-svc's account events keep up to date."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,5 +20,23 @@ async def on_invoice_posted(session: AsyncSession, event: CloudEvent) -> None:
     )
 
 
-HANDLERS = {contracts.InvoicePosted.event_type: on_invoice_posted}
-CONSUMED_TOPICS = [topics.INVOICES]
+async def on_account_created(session: AsyncSession, event: CloudEvent) -> None:
+    """A new quote-svc account: its name and e-mail, for balances and dunning."""
+    created = contracts.AccountCreated.model_validate(event.data)
+    await service.record_account(session, created.account, event_time=event.time)
+
+
+async def on_account_updated(session: AsyncSession, event: CloudEvent) -> None:
+    """A changed account (the whole account again). One account's events arrive in order (the
+    Kafka key is its id), but a redelivery or a replay can bring an older one back after a
+    newer one: the event's `time` decides which version stays."""
+    updated = contracts.AccountUpdated.model_validate(event.data)
+    await service.record_account(session, updated.account, event_time=event.time)
+
+
+HANDLERS = {
+    contracts.InvoicePosted.event_type: on_invoice_posted,
+    contracts.AccountCreated.event_type: on_account_created,
+    contracts.AccountUpdated.event_type: on_account_updated,
+}
+CONSUMED_TOPICS = [topics.INVOICES, topics.ACCOUNTS]

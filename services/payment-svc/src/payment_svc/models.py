@@ -1,4 +1,5 @@
-"""payment-svc tables: receivables (from posted invoices), payments, their allocations, refunds.
+"""payment-svc tables: receivables (from posted invoices), payments, their allocations, refunds,
+and the read model of the customer accounts (from quote-svc's account events).
 
 The money invariants live in CHECK constraints, so no code path (a bug, a race, a hand-written
 UPDATE) can pay an invoice beyond its total or spend a payment twice.
@@ -8,8 +9,9 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint
-from sqlmodel import SQLModel
+from sqlalchemy import CheckConstraint, Column, DateTime
+from sqlalchemy.dialects.postgresql import UUID
+from sqlmodel import Field, SQLModel
 
 from q2c_shared import columns
 from q2c_shared.idempotency import IdempotencyKey  # noqa: F401 - a table of this service
@@ -99,3 +101,23 @@ class Refund(SQLModel, table=True):
     payment_id: uuid.UUID = columns.reference("payments.id")
     amount: Decimal = columns.money()
     created_at: datetime = columns.created_at()
+
+
+class CustomerAccount(SQLModel, table=True):
+    """Read model: what payment-svc knows of a quote-svc account (the name and e-mail address
+    that balances and dunning e-mails show), fed only by `AccountCreated` / `AccountUpdated`.
+
+    `source_event_time` is the CloudEvents `time` of the event the row was written from; a row
+    is only ever overwritten by a newer event (repository.upsert_customer_account).
+    """
+
+    __tablename__ = "customer_accounts"
+
+    account_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
+    name: str = columns.text(nullable=False)
+    email: str | None = columns.text()
+    currency: str = columns.text(3, nullable=False)
+    payment_term: str = columns.text(20, nullable=False)
+    source_event_time: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = columns.created_at()
+    """When this service last wrote the row (lag behind `source_event_time` shows delay)."""

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payment_svc.models import Payment, PaymentAllocation, Receivable
+from payment_svc.models import CustomerAccount, Payment, PaymentAllocation, Receivable
 from payment_svc.schemas import ReceivableStatus
 from q2c_shared.ids import new_id
 
@@ -133,3 +133,27 @@ async def account_currencies(session: AsyncSession, account_id: uuid.UUID) -> se
     paid = select(Payment.currency).where(Payment.account_id == account_id)
     result = await session.execute(invoiced.union(paid))
     return set(result.scalars())
+
+
+# --- customer accounts (read model) ---------------------------------------------------------
+
+
+async def upsert_customer_account(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the account, or overwrite it when `values` come from a newer event than the row's
+    (`source_event_time`); False when the row was newer or as new and stayed as it was.
+
+    The comparison is in the statement, not in Python: two deliveries racing each other, or an
+    old event redelivered after a newer one, can never put an older version back.
+    """
+    table = CustomerAccount.__table__
+    statement = insert(table).values(**values)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.account_id],
+        set_={
+            **{name: excluded[name] for name in values if name != "account_id"},
+            "updated_at": func.now(),
+        },
+        where=table.c.source_event_time < excluded.source_event_time,
+    ).returning(table.c.account_id)
+    return (await session.execute(statement)).first() is not None

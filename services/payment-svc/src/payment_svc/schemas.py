@@ -125,3 +125,9 @@ class AccountBalance(BaseModel):
     currency: str
     open_total: Amount = Field(description="Sum of the balances of the open receivables.")
     credit_balance: Amount = Field(description="Sum of the unallocated money of the payments.")
+    account_name: str | None = Field(
+        None, description="The account's name, from quote-svc's account events; null until known."
+    )
+    email: str | None = Field(
+        None, description="The account's billing e-mail, from its account events; null if unknown."
+    )

@@ -1,5 +1,5 @@
 """payment-svc use cases: receivables from posted invoices, payments and their allocation,
-refunds, account balances.
+refunds, account balances, and the read model of the customer accounts.
 
 Functions flush, never commit: the request's or the consumed message's unit of work commits
 (q2c_shared.db). Every change to an account's money first takes the account's lock
@@ -7,7 +7,7 @@ Functions flush, never commit: the request's or the consumed message's unit of w
 """
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -21,7 +21,7 @@ from payment_svc.allocation import (
     allocate_oldest_first,
     check_explicit_allocations,
 )
-from payment_svc.models import Payment, PaymentAllocation, Receivable, Refund
+from payment_svc.models import CustomerAccount, Payment, PaymentAllocation, Receivable, Refund
 from payment_svc.schemas import (
     AccountBalance,
     AllocationPublic,
@@ -279,14 +279,19 @@ async def refund_payment(
 async def account_balance(
     session: AsyncSession, account_id: uuid.UUID, currency: str | None
 ) -> AccountBalance:
-    """What the account owes and what credit it has, in one currency (never summed across).
+    """What the account owes and what credit it has, in one currency (never summed across),
+    with the account's name and e-mail when quote-svc's events told us about it.
 
     Without `currency`: the account's only currency; an account with money in several must name
-    one (422), and an account payment-svc has never seen an invoice or payment of is a 404.
+    one (422). An account without invoices or payments shows zeros in its own currency when its
+    account events arrived, and is a 404 when payment-svc has never heard of it.
     With `currency`: that currency, zero when there is nothing in it.
     """
+    account = await session.get(CustomerAccount, account_id)
     if currency is None:
         currencies = await repository.account_currencies(session, account_id)
+        if not currencies and account is not None:
+            currencies = {account.currency}
         if not currencies:
             raise NotFound(
                 f"No receivables or payments of account {account_id}.", code="account_not_found"
@@ -306,7 +311,34 @@ async def account_balance(
     open_total = round_money(await repository.open_total(session, account_id, currency), currency)
     credit = round_money(await repository.credit_balance(session, account_id, currency), currency)
     return AccountBalance(
-        account_id=account_id, currency=currency, open_total=open_total, credit_balance=credit
+        account_id=account_id,
+        currency=currency,
+        open_total=open_total,
+        credit_balance=credit,
+        account_name=account.name if account else None,
+        email=account.email if account else None,
+    )
+
+
+# --- customer accounts (read model) ---------------------------------------------------------
+
+
+async def record_account(
+    session: AsyncSession, account: contracts.AccountSnapshot, *, event_time: datetime
+) -> bool:
+    """Keep the newest known version of a quote-svc account: written unless the row already
+    holds an event at least as new (`event_time` is the CloudEvents `time`), so a redelivered
+    or late older event never puts an old name or e-mail back. True when the row was written."""
+    return await repository.upsert_customer_account(
+        session,
+        {
+            "account_id": uuid.UUID(account.id),
+            "name": account.name,
+            "email": account.email,
+            "currency": account.currency,
+            "payment_term": account.payment_term,
+            "source_event_time": event_time,
+        },
     )
 
 
