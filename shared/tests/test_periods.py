@@ -12,6 +12,7 @@ from q2c_shared.billing.periods import (
     BillingFrequency,
     BillingPeriod,
     BillingType,
+    months_covering,
     one_time_period,
     recurring_periods,
     term_end_date,
@@ -303,6 +304,29 @@ def test_term_end_date(start: str, term_months: int, end: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        ("2026-01-15", "2027-01-14", 12),  # a whole term gives its months back
+        ("2026-03-10", "2027-01-14", 11),  # 10 months end on 2027-01-09: rounded up
+        ("2026-03-10", "2027-01-09", 10),
+        ("2026-03-10", "2027-01-10", 11),
+        ("2026-03-10", "2026-03-10", 1),  # one day is still a month, for display
+        ("2026-01-31", "2026-02-27", 1),
+        ("2026-01-31", "2026-02-28", 2),
+        ("2026-12-20", "2027-01-05", 1),  # across a year end
+        ("2027-01-15", "2028-01-14", 12),
+    ],
+)
+def test_months_covering(start: str, end: str, months: int) -> None:
+    assert months_covering(d(start), d(end)) == months
+
+
+def test_months_covering_refuses_an_end_before_the_start() -> None:
+    with pytest.raises(ValueError, match="before start_date"):
+        months_covering(d("2026-02-01"), d("2026-01-31"))
+
+
+@pytest.mark.parametrize(
     ("start", "end", "billing_day", "message"),
     [
         ("2026-02-01", "2026-01-31", None, "before start_date"),
@@ -476,3 +500,19 @@ def test_whole_month_term_bills_monthly_amount_times_months(
     billed = sum(p.amount for p in periods)
     assert abs(billed - monthly_amount * term_months) <= len(periods) * half_minor_unit
     assert not any(p.prorated for p in periods)
+
+
+@given(start_date=start_dates, term_months=st.integers(min_value=1, max_value=60))
+def test_months_covering_inverts_term_end_date(start_date: date, term_months: int) -> None:
+    assert months_covering(start_date, term_end_date(start_date, term_months)) == term_months
+
+
+@given(schedules())
+def test_a_negative_monthly_amount_credits_the_mirror_image(schedule: dict) -> None:
+    # An amendment that removes seats credits exactly what adding them would have charged.
+    charges = recurring_periods(**schedule)
+    credits = recurring_periods(**(schedule | {"monthly_amount": -schedule["monthly_amount"]}))
+    assert [(p.period_start, p.period_end, p.billable_date) for p in credits] == [
+        (p.period_start, p.period_end, p.billable_date) for p in charges
+    ]
+    assert [p.amount for p in credits] == [-p.amount for p in charges]

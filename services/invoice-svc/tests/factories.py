@@ -61,8 +61,11 @@ def order_activated(
     currency: str = "USD",
     contract_number: str = "C-000001",
     products: list[dict[str, Any]] | None = None,
+    order_type: str = "new",
+    contract_id: str | None = None,
 ) -> CloudEvent:
     account_id = account_id or str(uuid.uuid4())
+    contract_id = contract_id or str(uuid.uuid4())
     order_id = str(uuid.uuid4())
     order_products = [
         contracts.OrderProductSnapshot.model_validate(product)
@@ -72,6 +75,8 @@ def order_activated(
         order=contracts.OrderSnapshot(
             id=order_id,
             number="O-000001",
+            type=order_type,
+            contract_id=contract_id,
             account_id=account_id,
             billing_account_id=billing_account_id,
             currency=currency,
@@ -83,7 +88,7 @@ def order_activated(
             order_products=order_products,
         ),
         contract=contracts.ContractSnapshot(
-            id=str(uuid.uuid4()),
+            id=contract_id,
             number=contract_number,
             account_id=account_id,
             start_date=min(product.start_date for product in order_products),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from invoice_svc.drafting import DuePeriod, draft_invoices, payment_status
+from invoice_svc.drafting import DuePeriod, can_post, draft_invoices, payment_status
 from invoice_svc.grouping import BillableCharge, group_charges
 from invoice_svc.schemas import PaymentStatus
 
@@ -78,3 +78,21 @@ def test_zero_decimal_currencies_total_in_whole_units() -> None:
 )
 def test_payment_status(total: str, amount_paid: str, status: PaymentStatus) -> None:
     assert payment_status(Decimal(total), Decimal(amount_paid)) is status
+
+
+@pytest.mark.parametrize(
+    ("total", "postable"),
+    [("48.00", True), ("0.00", True), ("-0.01", False), ("-22.00", False), ("0", True)],
+)
+def test_an_invoice_that_would_owe_the_customer_is_not_posted(total: str, postable: bool) -> None:
+    assert can_post(Decimal(total)) is postable
+
+
+def test_credits_lower_an_invoice_they_share_with_charges() -> None:
+    (draft,) = draft_invoices(
+        group_charges([_charge("62.00"), _charge("-31.00"), _charge("-22.00")]),
+        invoice_date=date(2026, 4, 1),
+    )
+
+    assert (draft.subtotal, draft.total) == (Decimal("9.00"), Decimal("9.00"))
+    assert can_post(draft.total)

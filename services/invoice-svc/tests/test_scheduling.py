@@ -82,3 +82,52 @@ def test_usage_has_no_periods_yet() -> None:
 def test_a_recurring_product_without_its_terms_is_refused(overrides: dict, missing: str) -> None:
     with pytest.raises(UnschedulableOrderProduct, match=missing):
         _periods(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "monthly_amount", "start", "billing_day", "expected"),
+    [
+        pytest.param(
+            "1", "31.00", "2026-03-10", 1,
+            [("2026-03-10", "2026-03-31", "22.00")] + [(None, None, "31.00")] * 9
+            + [("2027-01-01", "2027-01-14", "14.00")],
+            id="one-seat-more-from-march-10",
+        ),
+        pytest.param(
+            "-1", "-31.00", "2026-03-10", 1,
+            [("2026-03-10", "2026-03-31", "-22.00")] + [(None, None, "-31.00")] * 9
+            + [("2027-01-01", "2027-01-14", "-14.00")],
+            id="one-seat-fewer-credits-the-same-days",
+        ),
+        pytest.param(
+            "2", "62.00", "2026-03-01", 1,
+            [("2026-03-01", "2026-03-31", "62.00")] + [(None, None, "62.00")] * 9
+            + [("2027-01-01", "2027-01-14", "28.00")],
+            id="on-the-billing-day-nothing-leading-is-prorated",
+        ),
+        pytest.param(
+            "1", "31.00", "2026-03-10", 15,
+            [("2026-03-10", "2026-03-14", "5.54")] + [(None, None, "31.00")] * 10,
+            id="contract-billed-on-the-15th: 5 days of Feb 15-Mar 14 (28), none trailing",
+        ),
+    ],
+)  # fmt: skip
+def test_an_amendment_delta_is_cut_from_its_start_on_the_contracts_billing_day(
+    quantity: str, monthly_amount: str, start: str, billing_day: int, expected: list
+) -> None:
+    periods = _periods(
+        billing_day_of_month=billing_day,
+        quantity=quantity,
+        monthly_amount=monthly_amount,
+        start_date=start,
+        end_date="2027-01-14",
+    )
+
+    assert [
+        (
+            None if first is None else period.period_start.isoformat(),
+            None if last is None else period.period_end.isoformat(),
+            str(period.amount),
+        )
+        for period, (first, last, _) in zip(periods, expected, strict=True)
+    ] == expected

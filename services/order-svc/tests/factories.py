@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from q2c_shared.events import contracts
@@ -15,7 +16,11 @@ def quote_accepted(
     end_date: date = date(2027, 1, 14),
     payment_term: str = "net_30",
     lines: list[dict[str, Any]] | None = None,
+    quote_type: str = "new",
+    contract_id: str | None = None,
+    billing_day_of_month: int | None = 1,
 ) -> CloudEvent:
+    """A QuoteAccepted event; by default a new quote of 10 seats at 31.00 a month for a year."""
     account_id = account_id or str(uuid.uuid4())
     line_defaults = {
         "id": str(uuid.uuid4()),
@@ -34,13 +39,15 @@ def quote_accepted(
     quote = contracts.QuoteSnapshot(
         id=str(uuid.uuid4()),
         number="Q-000001",
+        type=quote_type,
+        contract_id=contract_id,
         account_id=account_id,
         price_book_id=str(uuid.uuid4()),
         currency="USD",
         start_date=start_date,
         end_date=end_date,
         term_months=12,
-        billing_day_of_month=1,
+        billing_day_of_month=billing_day_of_month,
         payment_term=payment_term,
         legal_entity="q2c Inc",
         po_number="PO-7",
@@ -89,3 +96,25 @@ def direct_order(**overrides: Any) -> dict[str, Any]:
             },
         ],
     } | overrides
+
+
+def quote_line(**overrides: Any) -> dict[str, Any]:
+    """A quote line of `quote_accepted`, with fresh ids."""
+    return {"id": str(uuid.uuid4()), "product_id": str(uuid.uuid4())} | overrides
+
+
+def subscription_change(subscription: dict[str, Any], *, quantity: str) -> dict[str, Any]:
+    """An amendment line: the subscription's new total, priced as the delta at its price."""
+    delta = Decimal(quantity) - Decimal(subscription["quantity"])
+    price = Decimal(subscription["net_unit_price"])
+    return {
+        "product_id": subscription["product_id"],
+        "sku": subscription["sku"],
+        "subscription_id": subscription["id"],
+        "quantity": quantity,
+        "quantity_delta": str(delta),
+        "list_unit_price": str(price),
+        "net_unit_price": str(price),
+        "monthly_amount": str(price * delta),
+        "net_total": "0.00",
+    }

@@ -1,12 +1,66 @@
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from q2c_shared.testing.service import define_service_fixtures
+import pytest
+
+from q2c_shared.testing.processes import ServiceProcess, service_env
+from q2c_shared.testing.service import (
+    RunningService,
+    define_service_fixtures,
+    migrated_database,
+    running_service,
+    unique_topic_prefix,
+)
 from quote_svc.app import create_app
 from quote_svc.settings import QuoteSettings
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 database_url, settings, service = define_service_fixtures(
     create_app=create_app,
     settings_class=QuoteSettings,
-    service_dir=Path(__file__).resolve().parents[1],
+    service_dir=SERVICE_DIR,
     database_name="quote_test",
 )
+
+
+@pytest.fixture(scope="session")
+def order_service(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[ServiceProcess]:
+    """A real order-svc, as operators run it (its own process and migrated database), for the
+    contracts amendments and renewals read. It turns quotes accepted under its topic prefix
+    into orders, so a test makes a contract the way customers do: accept, then activate."""
+    from q2c_devstack.servers import free_port
+
+    order_dir = SERVICE_DIR.parent / "order-svc"
+    port = free_port()
+    process = ServiceProcess(
+        "order",
+        port,
+        service_env(
+            database_url=migrated_database(postgres_server, order_dir, "order_for_quote_test"),
+            bootstrap_servers=kafka_broker.bootstrap_servers,
+            topic_prefix=unique_topic_prefix(),
+            port=port,
+        ),
+        tmp_path_factory.mktemp("order-svc") / "order-svc.log",
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+async def with_orders(
+    settings: QuoteSettings, order_service: ServiceProcess
+) -> AsyncIterator[RunningService]:
+    """quote-svc reading contracts from the real order-svc and publishing where it listens."""
+    wired = settings.model_copy(
+        update={
+            "order_service_url": order_service.base_url,
+            "kafka_topic_prefix": order_service.env["KAFKA_TOPIC_PREFIX"],
+        }
+    )
+    async with running_service(create_app(wired)) as running:
+        yield running

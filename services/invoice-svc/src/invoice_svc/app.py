@@ -14,7 +14,8 @@ SPEC = ServiceSpec(
     description="Billing schedules (from `OrderActivated`), invoice runs that turn due periods "
     "into invoices split by bill-to, currency, payment term and invoice grouping, and posting "
     "with gapless numbers per legal entity, which emits `InvoicePosted` on `q2c.invoices`. "
-    "`PaymentAllocated` from payment-svc lowers invoice balances.",
+    "`PaymentAllocated` from payment-svc lowers invoice balances; `AccountCreated` and "
+    "`AccountUpdated` keep the bill-to accounts (name, address, tax exemption) invoices show.",
     routers=routers,
     handlers=HANDLERS,
     consumed_topics=CONSUMED_TOPICS,

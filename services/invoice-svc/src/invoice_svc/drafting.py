@@ -84,6 +84,15 @@ def draft_invoice(
     )
 
 
+def can_post(total: Decimal) -> bool:
+    """Whether an invoice may be posted: not while it totals below zero.
+
+    An amendment that removes seats bills credits (negative lines). On an invoice with charges
+    they lower the total; an invoice of credits alone (or mostly) would owe the customer money,
+    which is a credit note's job (issue 4), so it stays a draft until then."""
+    return total >= 0
+
+
 def payment_status(total: Decimal, amount_paid: Decimal) -> PaymentStatus:
     """`paid` once nothing is left to pay (a zero invoice is paid from the start)."""
     if amount_paid >= total:

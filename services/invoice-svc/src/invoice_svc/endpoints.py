@@ -112,7 +112,9 @@ async def list_invoices(
 
 @invoices.get("/{invoice_id}", summary="Get an invoice")
 async def get_invoice(invoice_id: uuid.UUID, session: SessionDep) -> InvoicePublic:
-    """The invoice with its lines, totals, balance and why its lines were grouped together."""
+    """The invoice with its lines, totals, balance and why its lines were grouped together, and
+    `bill_to`: the bill-to account's name, e-mail, billing address and tax exemption from
+    quote-svc's account events (null until one arrived)."""
     return await service.invoice_public(
         session, await get_or_404(session, Invoice, invoice_id, label="invoice")
     )

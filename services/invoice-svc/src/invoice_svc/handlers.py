@@ -23,8 +23,24 @@ async def on_payment_allocated(session: AsyncSession, event: CloudEvent) -> None
     await service.apply_payment(session, contracts.PaymentAllocated.model_validate(event.data))
 
 
+async def on_account_created(session: AsyncSession, event: CloudEvent) -> None:
+    """A new quote-svc account: what invoices need of their bill-to (name, address, tax)."""
+    created = contracts.AccountCreated.model_validate(event.data)
+    await service.record_account(session, created.account, event_time=event.time)
+
+
+async def on_account_updated(session: AsyncSession, event: CloudEvent) -> None:
+    """A changed account (the whole account again). One account's events arrive in order (the
+    Kafka key is its id), but a redelivery or a replay can bring an older one back after a
+    newer one: the event's `time` decides which version stays."""
+    updated = contracts.AccountUpdated.model_validate(event.data)
+    await service.record_account(session, updated.account, event_time=event.time)
+
+
 HANDLERS = {
     contracts.OrderActivated.event_type: on_order_activated,
     contracts.PaymentAllocated.event_type: on_payment_allocated,
+    contracts.AccountCreated.event_type: on_account_created,
+    contracts.AccountUpdated.event_type: on_account_updated,
 }
-CONSUMED_TOPICS = [topics.ORDERS, topics.PAYMENTS]
+CONSUMED_TOPICS = [topics.ORDERS, topics.PAYMENTS, topics.ACCOUNTS]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
@@ -33,6 +33,9 @@ class BillingSchedule(SQLModel, table=True):
     id: uuid.UUID = columns.id_column()
     order_id: uuid.UUID = columns.reference()
     order_number: str | None = columns.text(50)
+    # new | amendment | renewal. An amendment's schedule bills a change of quantity: from the
+    # amendment's start to the contract's end, negative (credits) when seats were removed.
+    order_type: str = columns.text(20, nullable=False, server_default="new")
     order_product_id: uuid.UUID = columns.reference(unique=True)
     product_id: uuid.UUID = columns.reference(index=False)
     subscription_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
@@ -189,3 +192,26 @@ class NumberSeries(SQLModel, table=True):
     """The selling entity; the empty string is the series of invoices without one."""
     kind: str = Field(sa_column=Column(String(20), primary_key=True))
     last_number: int = _counter()
+
+
+class BillToAccount(SQLModel, table=True):
+    """Read model: a quote-svc account as invoices need it (name and address on documents, tax
+    exemption and address for tax), fed only by `AccountCreated` / `AccountUpdated`.
+
+    `source_event_time` is the CloudEvents `time` of the event the row was written from; a row
+    is only ever overwritten by a newer event (repository.upsert_bill_to_account).
+    """
+
+    __tablename__ = "bill_to_accounts"
+
+    account_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
+    name: str = columns.text(nullable=False)
+    currency: str = columns.text(3, nullable=False)
+    email: str | None = columns.text()
+    billing_address: dict[str, Any] | None = columns.json_document()
+    payment_term: str = columns.text(20, nullable=False)
+    legal_entity: str | None = columns.text()
+    tax_exempt: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    source_event_time: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = columns.created_at()
+    """When this service last wrote the row (lag behind `source_event_time` shows delay)."""

@@ -10,7 +10,14 @@ from sqlalchemy import ColumnElement, Row, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_svc.models import BillingPeriod, BillingSchedule, Invoice, InvoiceLine, InvoiceRun
+from invoice_svc.models import (
+    BillingPeriod,
+    BillingSchedule,
+    BillToAccount,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+)
 from invoice_svc.schemas import InvoiceRunStatus, InvoiceStatus, PeriodStatus
 
 _schedules = BillingSchedule.__table__
@@ -214,6 +221,7 @@ async def lock_draft_invoices(
                 _invoices.c.legal_entity,
                 _invoices.c.invoice_date,
                 _invoices.c.payment_term,
+                _invoices.c.total,
             )
             .where(_one_of(_invoices.c.id, invoice_ids), _invoices.c.status == InvoiceStatus.DRAFT)
             .order_by(_invoices.c.id)
@@ -275,3 +283,37 @@ async def lines_by_invoice(
 def invoices_of_order(order_id: uuid.UUID) -> Any:
     """A filter: invoices with at least one line of the order (an invoice may span orders)."""
     return Invoice.id.in_(select(_lines.c.invoice_id).where(_lines.c.order_id == order_id))
+
+
+# --- bill-to accounts (read model) ----------------------------------------------------------
+
+
+async def upsert_bill_to_account(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the account, or overwrite it when `values` come from a newer event than the row's
+    (`source_event_time`); False when the row was newer or as new and stayed as it was.
+
+    The comparison is in the statement, not in Python: two deliveries racing each other, or an
+    old event redelivered after a newer one, can never put an older version back.
+    """
+    table = BillToAccount.__table__
+    statement = insert(table).values(**values)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.account_id],
+        set_={
+            **{name: excluded[name] for name in values if name != "account_id"},
+            "updated_at": func.now(),
+        },
+        where=table.c.source_event_time < excluded.source_event_time,
+    ).returning(table.c.account_id)
+    return (await session.execute(statement)).first() is not None
+
+
+async def bill_to_accounts(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, BillToAccount]:
+    """The read model's rows of these accounts (the ones it has)."""
+    result = await session.execute(
+        select(BillToAccount).where(_one_of(BillToAccount.account_id, account_ids))
+    )
+    return {account.account_id: account for account in result.scalars()}

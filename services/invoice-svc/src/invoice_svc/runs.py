@@ -140,6 +140,7 @@ async def bill_accounts(
     )
     invoices, lines = _rows(drafts, run.id)
     await repository.insert_invoices(session, invoices, lines)
+    # Drafts totalling below zero (amendment credits) are not posted: see post_invoices.
     posted = await service.post_invoices(session, [i["id"] for i in invoices]) if run.post else []
     await repository.count_run_progress(
         session, run.id, invoices=len(invoices), lines=len(lines), posted=len(posted)

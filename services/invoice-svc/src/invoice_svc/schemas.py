@@ -57,8 +57,14 @@ class BillingSchedulePublic(Public):
     id: uuid.UUID
     order_id: uuid.UUID
     order_number: str | None
+    order_type: str = Field(
+        description="`new`, `renewal`, or `amendment`: then the schedule bills the change of "
+        "quantity from the amendment's start to the contract's end, as credits (negative "
+        "amounts) when the quantity went down."
+    )
     order_product_id: uuid.UUID
     product_id: uuid.UUID
+    subscription_id: uuid.UUID | None
     sku: str
     description: str
     account_id: uuid.UUID = Field(description="The order's account.")
@@ -71,7 +77,7 @@ class BillingSchedulePublic(Public):
     charge_type: ChargeType
     billing_type: BillingType
     billing_frequency: BillingFrequency | None
-    quantity: Quantity
+    quantity: Quantity = Field(description="Amendments: the change, negative for fewer.")
     monthly_amount: Amount | None = Field(description="Per month, recurring products only.")
     amount: Amount | None = Field(description="Once, one-time products only.")
     start_date: date
@@ -137,6 +143,24 @@ class InvoiceLinePublic(Public):
     tax_amount: Amount
 
 
+class BillingAddressPublic(Public):
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str | None = None
+    country: str = Field(examples=["DE"])
+
+
+class BillToPublic(Public):
+    """The bill-to account as quote-svc's account events last described it."""
+
+    name: str
+    email: str | None
+    billing_address: BillingAddressPublic | None
+    tax_exempt: bool
+
+
 class InvoicePublic(Public):
     id: uuid.UUID
     number: str | None = Field(
@@ -163,3 +187,8 @@ class InvoicePublic(Public):
     invoice_run_id: uuid.UUID | None
     created_at: datetime
     posted_at: datetime | None
+    bill_to: BillToPublic | None = Field(
+        None,
+        description="The bill-to account's name, e-mail, billing address and tax exemption, as "
+        "its latest account event told invoice-svc; null while no such event has arrived.",
+    )

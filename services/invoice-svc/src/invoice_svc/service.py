@@ -7,19 +7,21 @@ Functions flush, never commit: the request's or the consumed message's unit of w
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc import numbering, repository
-from invoice_svc.drafting import payment_status
+from invoice_svc.drafting import can_post, payment_status
 from invoice_svc.grouping import BillableCharge, invoice_key
-from invoice_svc.models import BillingSchedule, Invoice, InvoiceRun
+from invoice_svc.models import BillingSchedule, BillToAccount, Invoice, InvoiceRun
 from invoice_svc.scheduling import periods_of
 from invoice_svc.schemas import (
     BillingPeriodPublic,
     BillingSchedulePublic,
+    BillToPublic,
     InvoiceLinePublic,
     InvoicePublic,
     InvoiceRunCreate,
@@ -98,6 +100,7 @@ def _schedule_row(
         "id": new_id(),
         "order_id": uuid.UUID(order.id),
         "order_number": order.number,
+        "order_type": order.type,
         "order_product_id": uuid.UUID(product.id),
         "product_id": uuid.UUID(product.product_id),
         "subscription_id": _uuid_or_none(product.subscription_id),
@@ -207,28 +210,51 @@ async def list_invoices(
         statement = statement.where(Invoice.status == status)
     invoices, next_cursor = await fetch_page(session, statement, Invoice.id, page)
     lines = await repository.lines_by_invoice(session, [invoice.id for invoice in invoices])
-    items = [_invoice_public(invoice.model_dump(), lines[invoice.id]) for invoice in invoices]
+    bill_tos = await repository.bill_to_accounts(
+        session, list({invoice.account_id for invoice in invoices})
+    )
+    items = [
+        _invoice_public(invoice.model_dump(), lines[invoice.id], bill_tos.get(invoice.account_id))
+        for invoice in invoices
+    ]
     return items, next_cursor
 
 
 async def invoice_public(session: AsyncSession, invoice: Invoice) -> InvoicePublic:
     lines = await repository.lines_by_invoice(session, [invoice.id])
-    return _invoice_public(invoice.model_dump(), lines[invoice.id])
+    bill_tos = await repository.bill_to_accounts(session, [invoice.account_id])
+    return _invoice_public(
+        invoice.model_dump(), lines[invoice.id], bill_tos.get(invoice.account_id)
+    )
 
 
-def _invoice_public(invoice: dict[str, Any], lines: Sequence[Any]) -> InvoicePublic:
+def _invoice_public(
+    invoice: dict[str, Any], lines: Sequence[Any], bill_to: BillToAccount | None = None
+) -> InvoicePublic:
     return InvoicePublic.model_validate(
-        {**invoice, "lines": [InvoiceLinePublic.model_validate(line) for line in lines]}
+        {
+            **invoice,
+            "lines": [InvoiceLinePublic.model_validate(line) for line in lines],
+            "bill_to": BillToPublic.model_validate(bill_to) if bill_to is not None else None,
+        }
     )
 
 
 async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-    """Post one draft: its number, its due date, `InvoicePosted`. A posted invoice: 409."""
+    """Post one draft: its number, its due date, `InvoicePosted`. A posted invoice, or one with
+    a negative total: 409."""
     invoice = await get_or_404(session, Invoice, invoice_id, label="invoice", for_update=True)
     if invoice.status != InvoiceStatus.DRAFT:
         raise Conflict(
             f"Invoice {invoice.number} is already {invoice.status}; only a draft can be posted.",
             code="invoice_not_draft",
+        )
+    if not can_post(invoice.total):
+        raise Conflict(
+            f"Invoice {invoice.id} totals {invoice.total} {invoice.currency}: it credits the "
+            "customer, which a credit note will do (credit notes are not there yet); it stays a "
+            "draft.",
+            code="invoice_total_negative",
         )
     await post_invoices(session, [invoice.id])
     await session.refresh(invoice)
@@ -238,8 +264,17 @@ async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
 async def post_invoices(session: AsyncSession, invoice_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     """Post the drafts among `invoice_ids`: number them from their legal entity's gapless
     series in the order given, set the due date, and emit one `InvoicePosted` each through the
-    outbox. Returns the ids posted (invoices already posted are left alone)."""
-    drafts = await repository.lock_draft_invoices(session, invoice_ids)
+    outbox. Returns the ids posted (invoices already posted are left alone).
+
+    A draft with a negative total (an amendment's credits outweighing its charges) is left a
+    draft: posting makes a receivable, and what the customer is owed is a credit note's job
+    (issue 4). Until then it gets no number and no `InvoicePosted`, and its credit lines stay
+    on it, so nothing is credited twice; the draft can be posted once credit notes exist."""
+    drafts = [
+        draft
+        for draft in await repository.lock_draft_invoices(session, invoice_ids)
+        if can_post(draft.total)
+    ]
     wanted_order = {invoice_id: position for position, invoice_id in enumerate(invoice_ids)}
     by_series: dict[str, list[Any]] = defaultdict(list)
     for draft in sorted(drafts, key=lambda row: wanted_order[row.id]):
@@ -306,6 +341,35 @@ async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAlloc
     invoice.payment_status = payment_status(invoice.total, invoice.amount_paid)
     await session.flush()
     return invoice
+
+
+# --- bill-to accounts (read model) ----------------------------------------------------------
+
+
+async def record_account(
+    session: AsyncSession, account: contracts.AccountSnapshot, *, event_time: datetime
+) -> bool:
+    """Keep the newest known version of a quote-svc account: written unless the row already
+    holds an event at least as new (`event_time` is the CloudEvents `time`), so a redelivered
+    or late older event never puts an old address or tax exemption back. True when written."""
+    return await repository.upsert_bill_to_account(
+        session,
+        {
+            "account_id": uuid.UUID(account.id),
+            "name": account.name,
+            "currency": account.currency,
+            "email": account.email,
+            "billing_address": (
+                account.billing_address.model_dump(mode="json")
+                if account.billing_address is not None
+                else None
+            ),
+            "payment_term": account.payment_term,
+            "legal_entity": account.legal_entity,
+            "tax_exempt": account.tax_exempt,
+            "source_event_time": event_time,
+        },
+    )
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:

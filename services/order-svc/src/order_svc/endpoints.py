@@ -23,9 +23,12 @@ async def list_orders(
     page: PageDep,
     quote_id: Annotated[uuid.UUID | None, Query(description="Orders of this quote.")] = None,
     account_id: Annotated[uuid.UUID | None, Query(description="Orders of this account.")] = None,
+    contract_id: Annotated[
+        uuid.UUID | None, Query(description="Orders that created, amended or renewed it.")
+    ] = None,
 ) -> Page[OrderPublic]:
     rows, next_cursor = await service.list_orders(
-        session, page, quote_id=quote_id, account_id=account_id
+        session, page, quote_id=quote_id, account_id=account_id, contract_id=contract_id
     )
     return Page(
         items=[await service.order_public(session, row) for row in rows], next_cursor=next_cursor
@@ -53,8 +56,12 @@ async def get_order(order_id: uuid.UUID, session: SessionDep) -> OrderPublic:
 
 @orders.post("/{order_id}/activate", summary="Activate a draft order")
 async def activate_order(order_id: uuid.UUID, session: SessionDep) -> OrderPublic:
-    """Creates the contract and its subscriptions and emits `OrderActivated`, from which
-    invoice-svc builds the billing schedules."""
+    """A new order creates the contract and its subscriptions; an amendment changes the
+    contract's subscriptions (quantities, new ones, cancelled ones ending the day before it
+    starts); a renewal moves the contract's end and the renewed subscriptions' price and end.
+    Emits `OrderActivated` with the order's products, from which invoice-svc builds the billing
+    schedules. A change that no longer fits the contract (renewed meanwhile, a quantity below 0):
+    409."""
     order = await service.activate(session, order_id, today=datetime.now(UTC).date())
     return await service.order_public(session, order)
 

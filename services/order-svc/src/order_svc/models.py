@@ -17,11 +17,14 @@ class Order(SQLModel, table=True):
 
     id: uuid.UUID = columns.id_column()
     number: str = columns.text(20, nullable=False, unique=True)
+    # new | amendment (delta order products on an existing contract) | renewal (its next term)
+    type: str = columns.text(20, nullable=False, server_default="new")
     status: str = columns.text(20, nullable=False, index=True)
     account_id: uuid.UUID = columns.reference()
     billing_account_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
     # One order per accepted quote, whatever the broker redelivers.
     quote_id: uuid.UUID | None = columns.reference(nullable=True, unique=True)
+    # The contract the order created (set on activation) or amends or renews (set from the start).
     contract_id: uuid.UUID | None = columns.reference("contracts.id", nullable=True)
     currency: str = columns.text(3, nullable=False)
     payment_term: str = columns.text(20, nullable=False)
@@ -58,6 +61,9 @@ class OrderProduct(SQLModel, table=True):
 
 
 class Contract(SQLModel, table=True):
+    """What the customer has: subscriptions from `start_date` to `end_date`, and the billing
+    terms of the order that created it, which its amendments and renewals bill on too."""
+
     __tablename__ = "contracts"
 
     id: uuid.UUID = columns.id_column()
@@ -67,6 +73,17 @@ class Contract(SQLModel, table=True):
     currency: str = columns.text(3, nullable=False)
     start_date: date = columns.day()
     end_date: date | None = columns.day(nullable=True)
+    """Moves when the contract is renewed."""
+    term_months: int | None = columns.integer()
+    """The original term (renewals default to it); none for a contract without an end date."""
+    billing_day_of_month: int = columns.integer(nullable=False)
+    """The day periods align to (the order's, else the start date's day): changes bill on it."""
+    payment_term: str = columns.text(20, nullable=False)
+    billing_account_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
+    po_number: str | None = columns.text(100)
+    legal_entity: str | None = columns.text()
+    quote_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
+    """The quote whose order created the contract (none for a direct order)."""
     created_at: datetime = columns.created_at()
 
 

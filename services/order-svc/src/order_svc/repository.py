@@ -22,10 +22,15 @@ async def order_products(session: AsyncSession, order_id: uuid.UUID) -> list[Ord
     return list(result.scalars())
 
 
-async def subscriptions(session: AsyncSession, contract_id: uuid.UUID) -> list[Subscription]:
-    result = await session.execute(
+async def subscriptions(
+    session: AsyncSession, contract_id: uuid.UUID, *, for_update: bool = False
+) -> list[Subscription]:
+    statement = (
         select(Subscription)
         .where(Subscription.contract_id == contract_id)
         .order_by(Subscription.id)
     )
+    if for_update:
+        statement = statement.with_for_update()
+    result = await session.execute(statement)
     return list(result.scalars())

@@ -17,6 +17,12 @@ class OrderStatus(StrEnum):
     ACTIVATED = "activated"
 
 
+class OrderType(StrEnum):
+    NEW = "new"
+    AMENDMENT = "amendment"
+    RENEWAL = "renewal"
+
+
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -82,11 +88,18 @@ class OrderProductPublic(Public):
 class OrderPublic(Public):
     id: uuid.UUID
     number: str = Field(examples=["O-000001"])
+    type: OrderType = Field(
+        description="`new` creates a contract; `amendment` changes one with delta order products "
+        "(quantity = the change, from the amendment's start to the contract's end); `renewal` "
+        "extends one by a term."
+    )
     status: OrderStatus
     account_id: uuid.UUID
     billing_account_id: uuid.UUID | None
     quote_id: uuid.UUID | None
-    contract_id: uuid.UUID | None
+    contract_id: uuid.UUID | None = Field(
+        description="The contract created (once activated), amended or renewed."
+    )
     currency: str
     payment_term: PaymentTerm
     po_number: str | None
@@ -101,10 +114,10 @@ class SubscriptionPublic(Public):
     id: uuid.UUID
     product_id: uuid.UUID
     sku: str
-    quantity: Quantity
+    quantity: Quantity = Field(description="Now; 0 once cancelled by an amendment.")
     net_unit_price: Amount
     start_date: date
-    end_date: date | None
+    end_date: date | None = Field(description="A cancelled one: the day before it was cancelled.")
 
 
 class ContractPublic(Public):
@@ -115,4 +128,13 @@ class ContractPublic(Public):
     currency: str
     start_date: date
     end_date: date | None
+    term_months: int | None = Field(description="The original term; renewals default to it.")
+    billing_day_of_month: int = Field(
+        description="Periods align to it; amendments and renewals bill on it too."
+    )
+    payment_term: PaymentTerm
+    billing_account_id: uuid.UUID | None
+    po_number: str | None
+    legal_entity: str | None
+    quote_id: uuid.UUID | None = Field(description="The quote that created the contract, if any.")
     subscriptions: list[SubscriptionPublic]

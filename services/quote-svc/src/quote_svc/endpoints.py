@@ -1,5 +1,6 @@
 """quote-svc HTTP API: thin routes that parse, call one service function, return a schema."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
@@ -9,7 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from q2c_shared.db import SessionDep, get_or_404
 from q2c_shared.idempotency import IdempotencyDep
 from q2c_shared.pagination import Page, PageDep
+from q2c_shared.problems import PROBLEM_MEDIA_TYPE, ProblemDetails
 from quote_svc import service
+from quote_svc.documents import render_quote_pdf
 from quote_svc.models import Account, PriceBook, Product, Quote
 from quote_svc.schemas import (
     AccountCreate,
@@ -21,10 +24,10 @@ from quote_svc.schemas import (
     PriceBookPublic,
     ProductCreate,
     ProductPublic,
-    QuoteCreate,
     QuoteLineCreate,
     QuoteLineUpdate,
     QuotePublic,
+    QuoteRequest,
     QuoteStatus,
     ReviewDecision,
 )
@@ -146,14 +149,39 @@ async def add_price_book_entry(
 # --- quotes ---------------------------------------------------------------------------------
 
 
-@quotes.post("", status_code=201, response_model=QuotePublic, summary="Create a quote")
+@quotes.post(
+    "",
+    status_code=201,
+    response_model=QuotePublic,
+    summary="Create a quote",
+    responses={
+        503: {
+            "model": ProblemDetails,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "description": "order-svc, read for amendments and renewals, is away.",
+        }
+    },
+)
 async def create_quote(
-    body: QuoteCreate, session: SessionDep, idempotency: IdempotencyDep
+    body: QuoteRequest, session: SessionDep, idempotency: IdempotencyDep, settings: SettingsDep
 ) -> Response:
-    """Create a draft quote, pricing its lines from the price book."""
+    """Create a draft quote, pricing its lines from the price book. `type` says which:
+
+    * `new` (the default): a new contract's quote.
+    * `amendment`: a change to a running contract from `start_date` to the contract's end.
+      Each line gives a subscription's NEW TOTAL quantity (0 cancels it) or a product to add;
+      the lines carry the change (`quantity_delta`) and are priced for it, existing
+      subscriptions at their net unit price.
+    * `renewal`: the contract's next term from the day after it ends, the same subscriptions at
+      their net unit prices raised by `uplift_percent`.
+
+    Amendments and renewals read the contract from order-svc: an unknown contract, or one of
+    another account, is a 422; order-svc away is a 503 `order_service_unavailable`.
+    """
 
     async def create() -> QuotePublic:
-        return await service.quote_public(session, await service.create_quote(session, body))
+        quote = await service.create_quote(session, body, settings)
+        return await service.quote_public(session, quote)
 
     return await idempotency.respond(session, create)
 
@@ -177,6 +205,33 @@ async def list_quotes(
 async def get_quote(quote_id: uuid.UUID, session: SessionDep) -> QuotePublic:
     return await service.quote_public(
         session, await get_or_404(session, Quote, quote_id, label="quote")
+    )
+
+
+@quotes.get(
+    "/{quote_id}/pdf",
+    summary="Get a quote as a signable PDF document",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def get_quote_pdf(
+    quote_id: uuid.UUID, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The quote as the customer signs it: lines, totals, first invoices, terms, signature."""
+    quote = await service.quote_public(
+        session, await get_or_404(session, Quote, quote_id, label="quote")
+    )
+    account = AccountPublic.model_validate(
+        await get_or_404(session, Account, quote.account_id, label="account")
+    )
+    # Laying out a PDF is CPU work: keep it off the event loop.
+    content = await asyncio.to_thread(
+        render_quote_pdf, quote=quote, account=account, settings=settings
+    )
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{quote.number}.pdf"'},
     )
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from q2c_shared import columns
@@ -83,7 +83,11 @@ class Quote(SQLModel, table=True):
     po_number: str | None = columns.text(100)
     legal_entity: str | None = columns.text()
     expires_on: date | None = columns.day(nullable=True)
+    # Amendments and renewals: the order-svc contract they change (no foreign key: another
+    # service's row).
     contract_id: uuid.UUID | None = columns.reference(nullable=True)
+    uplift_percent: Decimal | None = columns.money(nullable=True)
+    """Renewals: the price increase applied to the subscriptions' net unit prices."""
     one_time_total: Decimal = columns.money()
     monthly_recurring_total: Decimal = columns.money()
     total_contract_value: Decimal = columns.money()
@@ -117,3 +121,7 @@ class QuoteLine(SQLModel, table=True):
     billing_account_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
     invoice_grouping: str | None = columns.text(30)
     invoice_group_id: str | None = columns.text(100)
+    subscription_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
+    """Amendments and renewals: the contract's subscription this line changes or renews."""
+    quantity_delta: Decimal | None = Field(default=None, sa_column=Column(Numeric(), nullable=True))
+    """Amendments: new total - current quantity; the line's amounts are for this delta."""

@@ -14,14 +14,22 @@ Rounding happens at as few points as possible, always half-up to the currency's 
 3. `discount_total` is the rounded list amount minus the rounded net amount, so that list amount
    = amount + discount_total holds to the cent on every document.
 4. Quote totals add already-rounded line amounts, so they are exact sums of what the lines show.
+
+Amendments and renewals do not reprice what the customer already has: a subscription's change is
+its net unit price x the change of quantity (`extended_amount`), a renewal raises the net unit
+price by the uplift (`uplifted_unit_price`). An amendment runs from its start to the contract's
+end, so its recurring lines are worth what the billing period engine will bill over exactly
+those days (`co_terminated_net_total`), not a whole number of months.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from q2c_shared.billing.catalog import ChargeType
+from q2c_shared.billing.periods import BillingFrequency, BillingType, recurring_periods
 from q2c_shared.money import round_money, zero
 
 _HUNDRED = Decimal(100)
@@ -192,6 +200,78 @@ def quote_totals(
         total_contract_value=round_money(
             one_time_total + monthly_recurring_total * term_months, currency
         ),
+    )
+
+
+def extended_amount(net_unit_price: Decimal, quantity: Decimal, currency: str) -> Decimal:
+    """net unit price x quantity, rounded once: what a change to an existing subscription costs
+    per month. The quantity may be negative (fewer seats), and so is the amount then."""
+    return round_money(net_unit_price * quantity, currency)
+
+
+def uplifted_unit_price(net_unit_price: Decimal, uplift_percent: Decimal, currency: str) -> Decimal:
+    """The renewal price: net unit price x (1 + uplift / 100), rounded half-up to the currency.
+
+    A negative uplift lowers the price; below -100% a price would turn negative, which is refused.
+    """
+    if uplift_percent < -_HUNDRED:
+        raise ValueError(f"uplift_percent must be at least -100, got {uplift_percent}")
+    return round_money(net_unit_price * (1 + uplift_percent / _HUNDRED), currency)
+
+
+def co_terminated_net_total(
+    *,
+    charge_type: ChargeType | str,
+    amount: Decimal,
+    start_date: date,
+    end_date: date,
+    billing_day_of_month: int | None,
+    billing_frequency: BillingFrequency | str | None,
+    currency: str,
+) -> Decimal:
+    """What an amendment line is worth from its start to the contract's end.
+
+    Recurring: the sum of the prorated billing periods the invoice will carry (the same engine,
+    so the quote and the bill agree to the cent; negative for fewer seats). One-time: the amount.
+    Usage: zero, as on any quote.
+    """
+    kind = ChargeType(charge_type)
+    if kind is ChargeType.RECURRING:
+        periods = recurring_periods(
+            start_date=start_date,
+            end_date=end_date,
+            monthly_amount=amount,
+            frequency=BillingFrequency(billing_frequency or BillingFrequency.MONTHLY),
+            billing_type=BillingType.ADVANCE,  # when a period bills, not how much
+            currency=currency,
+            billing_day_of_month=billing_day_of_month,
+        )
+        return sum((period.amount for period in periods), zero(currency))
+    if kind is ChargeType.ONE_TIME:
+        return amount
+    return amount * 0
+
+
+def co_terminated_totals(
+    lines: Iterable[tuple[ChargeType | str, Decimal, Decimal]], currency: str
+) -> QuoteTotals:
+    """Totals of an amendment from (charge_type, amount, net_total) lines: the one-time and the
+    monthly change, and the contract value as the sum of the lines' co-terminated net totals
+    (it cannot be monthly x months when the term is not a whole number of months)."""
+    one_time_total = zero(currency)
+    monthly_recurring_total = zero(currency)
+    total_contract_value = zero(currency)
+    for charge_type, amount, net_total in lines:
+        kind = ChargeType(charge_type)
+        if kind is ChargeType.ONE_TIME:
+            one_time_total += amount
+        elif kind is ChargeType.RECURRING:
+            monthly_recurring_total += amount
+        total_contract_value += net_total
+    return QuoteTotals(
+        one_time_total=round_money(one_time_total, currency),
+        monthly_recurring_total=round_money(monthly_recurring_total, currency),
+        total_contract_value=round_money(total_contract_value, currency),
     )
 
 

@@ -4,15 +4,21 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
 from q2c_shared.money import Amount, CurrencyCode, Quantity
 from quote_svc.pricing import PricingModel
+
+
+class QuoteType(StrEnum):
+    NEW = "new"
+    AMENDMENT = "amendment"
+    RENEWAL = "renewal"
 
 
 class QuoteStatus(StrEnum):
@@ -187,6 +193,7 @@ class QuoteLineUpdate(BaseModel):
 
 
 class QuoteCreate(BaseModel):
+    type: Literal["new"] = Field("new", description="A new business quote (the default).")
     account_id: uuid.UUID
     price_book_id: uuid.UUID
     start_date: date = Field(examples=["2026-01-15"])
@@ -198,6 +205,111 @@ class QuoteCreate(BaseModel):
     legal_entity: str | None = Field(None, max_length=255, description="Default: the account's.")
     expires_on: date | None = None
     lines: list[QuoteLineCreate] = Field(default_factory=list)
+
+
+class AmendmentLineCreate(BaseModel):
+    """A change to the contract: an existing subscription's new total, or a product to add."""
+
+    subscription_id: uuid.UUID | None = Field(
+        None, description="The contract's subscription to change; or give `product_id`."
+    )
+    product_id: uuid.UUID | None = Field(
+        None, description="A product to add, priced from the price book; or `subscription_id`."
+    )
+    quantity: Quantity = Field(
+        ge=0,
+        description="The NEW TOTAL quantity of the subscription (0 cancels it), or the quantity "
+        "of the product added.",
+    )
+    discount_percent: Percent | None = Field(None, description="Added products only.")
+    discount_amount: Amount | None = Field(None, ge=0, description="Added products only.")
+    billing_account_id: uuid.UUID | None = None
+    invoice_grouping: InvoiceGrouping | None = None
+    invoice_group_id: str | None = Field(None, max_length=100)
+
+    @model_validator(mode="after")
+    def _subscription_or_product(self) -> "AmendmentLineCreate":
+        if (self.subscription_id is None) == (self.product_id is None):
+            raise ValueError("give subscription_id or product_id, exactly one")
+        if self.subscription_id is not None and (
+            self.discount_percent is not None or self.discount_amount is not None
+        ):
+            raise ValueError(
+                "a subscription keeps its net unit price: discounts apply to added products only"
+            )
+        if self.product_id is not None and self.quantity <= 0:
+            raise ValueError("an added product needs a quantity above 0")
+        if self.discount_percent is not None and self.discount_amount is not None:
+            raise ValueError("give discount_percent or discount_amount, not both")
+        return self
+
+
+class AmendmentQuoteCreate(BaseModel):
+    """Change a running contract from `start_date` to its end (co-terminated)."""
+
+    type: Literal["amendment"]
+    contract_id: uuid.UUID = Field(description="The order-svc contract to amend.")
+    account_id: uuid.UUID | None = Field(
+        None, description="Default: the contract's account; if given it must be that account."
+    )
+    start_date: date = Field(
+        description="The first day the change applies; within the contract.",
+        examples=["2026-03-10"],
+    )
+    price_book_id: uuid.UUID | None = Field(
+        None,
+        description="Prices added products. Default: the price book of the quote the contract "
+        "came from; required when there is none and a product is added.",
+    )
+    po_number: str | None = Field(None, max_length=100, description="Default: the contract's.")
+    expires_on: date | None = None
+    lines: list[AmendmentLineCreate] = Field(
+        default_factory=list,
+        description="Subscriptions left out, or given their current quantity, stay as they are.",
+    )
+
+
+class RenewalQuoteCreate(BaseModel):
+    """The contract's next term, from the day after it ends."""
+
+    type: Literal["renewal"]
+    contract_id: uuid.UUID = Field(description="The order-svc contract to renew.")
+    account_id: uuid.UUID | None = Field(
+        None, description="Default: the contract's account; if given it must be that account."
+    )
+    uplift_percent: Decimal = Field(
+        Decimal(0),
+        ge=-100,
+        le=1000,
+        description="Raises every subscription's net unit price by this percent.",
+        examples=["5"],
+    )
+    term_months: int | None = Field(
+        None, ge=1, le=120, description="Default: the contract's original term."
+    )
+    price_book_id: uuid.UUID | None = Field(
+        None,
+        description="Prices products added to the renewal. Default: the price book of the quote "
+        "the contract came from.",
+    )
+    po_number: str | None = Field(None, max_length=100, description="Default: the contract's.")
+    expires_on: date | None = None
+
+
+def _quote_type(value: Any) -> str:
+    """Which shape a POST /v1/quotes body has: `type`, "new" when absent."""
+    if isinstance(value, dict):
+        return value.get("type", QuoteType.NEW)
+    return getattr(value, "type", QuoteType.NEW)
+
+
+QuoteRequest = Annotated[
+    Annotated[QuoteCreate, Tag(QuoteType.NEW)]
+    | Annotated[AmendmentQuoteCreate, Tag(QuoteType.AMENDMENT)]
+    | Annotated[RenewalQuoteCreate, Tag(QuoteType.RENEWAL)],
+    Discriminator(_quote_type),
+]
+"""The body of POST /v1/quotes: a new quote, an amendment or a renewal, by `type`."""
 
 
 class QuoteLinePublic(Public):
@@ -220,12 +332,23 @@ class QuoteLinePublic(Public):
     billing_account_id: uuid.UUID | None
     invoice_grouping: InvoiceGrouping | None
     invoice_group_id: str | None
+    subscription_id: uuid.UUID | None = Field(
+        None, description="Amendments and renewals: the subscription the line changes."
+    )
+    quantity_delta: Quantity | None = Field(
+        None,
+        description="Amendments: new total - current quantity; the line's amounts are for it.",
+    )
 
 
 class QuotePublic(Public):
     id: uuid.UUID
     number: str = Field(examples=["Q-000001"])
-    type: str
+    type: QuoteType
+    contract_id: uuid.UUID | None = Field(
+        None, description="Amendments and renewals: the contract they change."
+    )
+    uplift_percent: Amount | None = Field(None, description="Renewals: the price uplift.")
     status: QuoteStatus
     status_reason: str | None = Field(description="Why the quote is in review or rejected.")
     account_id: uuid.UUID

@@ -1,10 +1,14 @@
 """quote-svc use cases: accounts, catalog, and the quote lifecycle up to `QuoteAccepted`.
 
+Quotes are new business, amendments of a running contract (co-terminated with it, lines stating
+the new total per subscription, priced as deltas) or renewals (the contract's next term). The
+contract comes from order-svc over HTTP (order_client); everything else is quote-svc's own.
+
 Functions flush, never commit: the request's unit of work commits (q2c_shared.db).
 """
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,26 +17,32 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.billing.catalog import ChargeType
-from q2c_shared.billing.periods import term_end_date
+from q2c_shared.billing.periods import months_covering, term_end_date
 from q2c_shared.db import get_or_404
 from q2c_shared.events import contracts
 from q2c_shared.outbox import enqueue
 from q2c_shared.pagination import PageRequest, fetch_page
 from q2c_shared.problems import Conflict, NotFound, Unprocessable
-from quote_svc import repository
+from quote_svc import order_client, repository
 from quote_svc.models import Account, PriceBook, PriceBookEntry, Product, Quote, QuoteLine
 from quote_svc.pricing import (
     PriceTier,
     PricingModel,
+    co_terminated_net_total,
+    co_terminated_totals,
     effective_discount_percent,
+    extended_amount,
     line_net_total,
     price_line,
     quote_totals,
+    uplifted_unit_price,
 )
 from quote_svc.schemas import (
     AccountCreate,
     AccountPublic,
     AccountUpdate,
+    AmendmentLineCreate,
+    AmendmentQuoteCreate,
     PriceBookCreate,
     PriceBookEntryCreate,
     ProductCreate,
@@ -42,6 +52,8 @@ from quote_svc.schemas import (
     QuoteLineUpdate,
     QuotePublic,
     QuoteStatus,
+    QuoteType,
+    RenewalQuoteCreate,
 )
 from quote_svc.settings import QuoteSettings
 
@@ -168,7 +180,20 @@ async def quote_public(session: AsyncSession, quote: Quote) -> QuotePublic:
     )
 
 
-async def create_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
+async def create_quote(
+    session: AsyncSession,
+    body: QuoteCreate | AmendmentQuoteCreate | RenewalQuoteCreate,
+    settings: QuoteSettings,
+) -> Quote:
+    """A draft quote of any type; amendments and renewals read their contract from order-svc."""
+    if isinstance(body, AmendmentQuoteCreate):
+        return await _create_amendment_quote(session, body, settings)
+    if isinstance(body, RenewalQuoteCreate):
+        return await _create_renewal_quote(session, body, settings)
+    return await _create_new_quote(session, body)
+
+
+async def _create_new_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
     account = await repository.existing_account(session, body.account_id, role="account")
     price_book = await session.get(PriceBook, body.price_book_id)
     if price_book is None:
@@ -185,7 +210,7 @@ async def create_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
         await repository.existing_account(session, body.billing_account_id, role="billing account")
     quote = Quote(
         number=await repository.next_quote_number(session),
-        type="new",
+        type=QuoteType.NEW,
         status=QuoteStatus.DRAFT,
         account_id=account.id,
         price_book_id=price_book.id,
@@ -208,6 +233,108 @@ async def create_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
     return quote
 
 
+async def _create_amendment_quote(
+    session: AsyncSession, body: AmendmentQuoteCreate, settings: QuoteSettings
+) -> Quote:
+    """Co-terminated with the contract: from `start_date` to the contract's end. Each line names
+    a subscription's new total (priced as the delta at its net unit price, never repriced) or a
+    product to add (priced from the price book)."""
+    contract = await order_client.fetch_contract(settings, body.contract_id)
+    account = await _account_of_contract(session, contract, body.account_id)
+    contract_end = _contract_end(contract)
+    if not contract.start_date <= body.start_date <= contract_end:
+        raise Unprocessable(
+            f"Contract {contract.number} runs from {contract.start_date} to {contract_end}; an "
+            f"amendment starts within it (a renewal starts after it).",
+            code="amendment_outside_contract",
+        )
+    quote = await _contract_quote(
+        session,
+        contract,
+        account,
+        await _price_book_for_contract(session, contract, body.price_book_id),
+        quote_type=QuoteType.AMENDMENT,
+        start_date=body.start_date,
+        end_date=contract_end,
+        term_months=months_covering(body.start_date, contract_end),
+        po_number=body.po_number,
+        expires_on=body.expires_on,
+    )
+    subscriptions = {subscription.id: subscription for subscription in contract.subscriptions}
+    changed: set[uuid.UUID] = set()
+    for line in body.lines:
+        if line.product_id is not None:
+            await _add_line(session, quote, _added_product(line))
+            continue
+        subscription = _amendable(contract, subscriptions, line, body.start_date, changed)
+        if line.quantity == subscription.quantity:
+            continue  # listed as it is: nothing to change, nothing to bill
+        await _add_subscription_line(
+            session,
+            quote,
+            subscription,
+            quantity=line.quantity,
+            quantity_delta=line.quantity - subscription.quantity,
+            net_unit_price=subscription.net_unit_price,
+            line=line,
+        )
+    await _recalculate(session, quote)
+    return quote
+
+
+async def _create_renewal_quote(
+    session: AsyncSession, body: RenewalQuoteCreate, settings: QuoteSettings
+) -> Quote:
+    """The next term, from the day after the contract ends: the subscriptions still running at
+    its end, same quantities, net unit prices raised by the uplift."""
+    contract = await order_client.fetch_contract(settings, body.contract_id)
+    account = await _account_of_contract(session, contract, body.account_id)
+    contract_end = _contract_end(contract)
+    term_months = (
+        body.term_months
+        or contract.term_months
+        or months_covering(contract.start_date, contract_end)
+    )
+    start_date = contract_end + timedelta(days=1)
+    renewing = [
+        subscription
+        for subscription in contract.subscriptions
+        if subscription.quantity > 0
+        and (subscription.end_date is None or subscription.end_date >= contract_end)
+    ]
+    if not renewing:
+        raise Unprocessable(
+            f"Contract {contract.number} has no subscription running at its end to renew.",
+            code="nothing_to_renew",
+        )
+    quote = await _contract_quote(
+        session,
+        contract,
+        account,
+        await _price_book_for_contract(session, contract, body.price_book_id),
+        quote_type=QuoteType.RENEWAL,
+        start_date=start_date,
+        end_date=term_end_date(start_date, term_months),
+        term_months=term_months,
+        po_number=body.po_number,
+        expires_on=body.expires_on,
+        uplift_percent=body.uplift_percent,
+    )
+    for subscription in renewing:
+        await _add_subscription_line(
+            session,
+            quote,
+            subscription,
+            quantity=subscription.quantity,
+            quantity_delta=None,
+            net_unit_price=uplifted_unit_price(
+                subscription.net_unit_price, body.uplift_percent, contract.currency
+            ),
+        )
+    await _recalculate(session, quote)
+    return quote
+
+
 async def add_line(session: AsyncSession, quote_id: uuid.UUID, body: QuoteLineCreate) -> Quote:
     quote = await _draft_quote(session, quote_id)
     await _add_line(session, quote, body)
@@ -221,6 +348,8 @@ async def update_line(
     quote = await _draft_quote(session, quote_id)
     line = await _line_of(session, quote, line_id)
     changes = body.model_dump(exclude_unset=True)
+    if line.subscription_id is not None:
+        _change_subscription_line(quote, line, changes)
     if changes.get("discount_percent") is not None:
         line.discount_amount = None
     if changes.get("discount_amount") is not None:
@@ -337,6 +466,203 @@ async def _line_of(session: AsyncSession, quote: Quote, line_id: uuid.UUID) -> Q
     return line
 
 
+def _contract_end(contract: order_client.Contract) -> date:
+    if contract.end_date is None:
+        raise Unprocessable(
+            f"Contract {contract.number} has no end date, so nothing can be co-terminated with "
+            "or renewed after it.",
+            code="contract_without_end_date",
+        )
+    return contract.end_date
+
+
+async def _account_of_contract(
+    session: AsyncSession, contract: order_client.Contract, account_id: uuid.UUID | None
+) -> Account:
+    if account_id is not None and account_id != contract.account_id:
+        raise Unprocessable(
+            f"Contract {contract.number} belongs to another account than {account_id}.",
+            code="contract_of_another_account",
+        )
+    return await repository.existing_account(session, contract.account_id, role="account")
+
+
+async def _price_book_for_contract(
+    session: AsyncSession, contract: order_client.Contract, price_book_id: uuid.UUID | None
+) -> PriceBook:
+    """The price book that prices products added to the contract: the one asked for, else the
+    one of the quote the contract came from."""
+    if price_book_id is None and contract.quote_id is not None:
+        original = await session.get(Quote, contract.quote_id)
+        price_book_id = original.price_book_id if original is not None else None
+    if price_book_id is None:
+        raise Unprocessable(
+            f"Contract {contract.number} did not come from a quote here, so there is no price "
+            f"book to default to: give price_book_id (a {contract.currency} price book).",
+            code="price_book_required",
+        )
+    price_book = await session.get(PriceBook, price_book_id)
+    if price_book is None:
+        raise Unprocessable(
+            f"Price book {price_book_id} does not exist.", code="unknown_price_book"
+        )
+    if price_book.currency != contract.currency:
+        raise Unprocessable(
+            f"Price book {price_book.name!r} is in {price_book.currency} but contract "
+            f"{contract.number} is in {contract.currency}.",
+            code="currency_mismatch",
+        )
+    return price_book
+
+
+async def _contract_quote(
+    session: AsyncSession,
+    contract: order_client.Contract,
+    account: Account,
+    price_book: PriceBook,
+    *,
+    quote_type: QuoteType,
+    start_date: date,
+    end_date: date,
+    term_months: int,
+    po_number: str | None,
+    expires_on: date | None,
+    uplift_percent: Decimal | None = None,
+) -> Quote:
+    """An amendment or renewal quote: the contract's billing terms, its billing day above all,
+    so the change bills on the same dates as what it changes."""
+    quote = Quote(
+        number=await repository.next_quote_number(session),
+        type=quote_type,
+        status=QuoteStatus.DRAFT,
+        account_id=account.id,
+        price_book_id=price_book.id,
+        currency=contract.currency,
+        start_date=start_date,
+        term_months=term_months,
+        end_date=end_date,
+        billing_day_of_month=contract.billing_day_of_month or contract.start_date.day,
+        payment_term=contract.payment_term or account.payment_term,
+        billing_account_id=contract.billing_account_id,
+        po_number=po_number or contract.po_number,
+        legal_entity=contract.legal_entity or account.legal_entity,
+        expires_on=expires_on,
+        contract_id=contract.id,
+        uplift_percent=uplift_percent,
+    )
+    session.add(quote)
+    await session.flush()
+    return quote
+
+
+def _added_product(line: AmendmentLineCreate) -> QuoteLineCreate:
+    return QuoteLineCreate.model_validate(
+        line.model_dump(exclude={"subscription_id"}, exclude_none=True)
+    )
+
+
+def _amendable(
+    contract: order_client.Contract,
+    subscriptions: dict[uuid.UUID, order_client.ContractSubscription],
+    line: AmendmentLineCreate,
+    start_date: date,
+    changed: set[uuid.UUID],
+) -> order_client.ContractSubscription:
+    """The subscription a line changes, once it is known to be changeable from `start_date`."""
+    assert line.subscription_id is not None
+    subscription = subscriptions.get(line.subscription_id)
+    if subscription is None:
+        raise Unprocessable(
+            f"Contract {contract.number} has no subscription {line.subscription_id}.",
+            code="unknown_subscription",
+        )
+    if subscription.id in changed:
+        raise Unprocessable(
+            f"Subscription {subscription.id} is listed twice; give its new total once.",
+            code="subscription_listed_twice",
+        )
+    changed.add(subscription.id)
+    if subscription.start_date > start_date:
+        raise Unprocessable(
+            f"Subscription {subscription.id} ({subscription.sku}) starts on "
+            f"{subscription.start_date}; an amendment of it starts then or later.",
+            code="subscription_not_started",
+        )
+    if subscription.end_date is not None and subscription.end_date < start_date:
+        raise Unprocessable(
+            f"Subscription {subscription.id} ({subscription.sku}) ended on "
+            f"{subscription.end_date}; add the product again with product_id instead.",
+            code="subscription_ended",
+        )
+    return subscription
+
+
+async def _add_subscription_line(
+    session: AsyncSession,
+    quote: Quote,
+    subscription: order_client.ContractSubscription,
+    *,
+    quantity: Decimal,
+    quantity_delta: Decimal | None,
+    net_unit_price: Decimal,
+    line: AmendmentLineCreate | None = None,
+) -> QuoteLine:
+    """A line for an existing subscription, at its net unit price (uplifted for a renewal)."""
+    product = await session.get(Product, subscription.product_id)
+    if product is None:
+        raise Unprocessable(
+            f"Subscription {subscription.id} is of product {subscription.product_id}, which is "
+            "not in the catalog.",
+            code="unknown_product",
+        )
+    if line is not None and line.billing_account_id is not None:
+        await repository.existing_account(session, line.billing_account_id, role="billing account")
+    quote_line = QuoteLine(
+        quote_id=quote.id,
+        position=await repository.next_line_position(session, quote.id),
+        product_id=product.id,
+        sku=product.sku,
+        product_name=product.name,
+        charge_type=product.charge_type,
+        billing_type=product.billing_type,
+        billing_frequency=product.billing_frequency,
+        tax_code=product.tax_code,
+        # Whatever the product's price book model, a subscription changes at its unit price.
+        pricing_model=PricingModel.PER_UNIT,
+        quantity=quantity,
+        quantity_delta=quantity_delta,
+        list_unit_price=net_unit_price,
+        net_unit_price=net_unit_price,
+        subscription_id=subscription.id,
+        billing_account_id=line.billing_account_id if line else None,
+        invoice_grouping=line.invoice_grouping if line else None,
+        invoice_group_id=line.invoice_group_id if line else None,
+    )
+    session.add(quote_line)
+    await _price(session, quote, quote_line)
+    return quote_line
+
+
+def _change_subscription_line(quote: Quote, line: QuoteLine, changes: dict[str, Any]) -> None:
+    """What a line edit means for a subscription's line: its price is the subscription's, and
+    on an amendment a new quantity is a new total, so the delta moves with it."""
+    if changes.get("discount_percent") is not None or changes.get("discount_amount") is not None:
+        raise Unprocessable(
+            "A subscription keeps its net unit price: discounts apply to added products only.",
+            code="subscription_price_fixed",
+        )
+    if quote.type != QuoteType.AMENDMENT or changes.get("quantity") is None:
+        return
+    assert line.quantity_delta is not None
+    current = line.quantity - line.quantity_delta
+    if changes["quantity"] == current:
+        raise Unprocessable(
+            f"The subscription has {current} now: remove the line to leave it as it is.",
+            code="no_quantity_change",
+        )
+    line.quantity_delta = changes["quantity"] - current
+
+
 async def _add_line(session: AsyncSession, quote: Quote, body: QuoteLineCreate) -> QuoteLine:
     product = await session.get(Product, body.product_id)
     if product is None:
@@ -385,25 +711,53 @@ async def _pricing_of(session: AsyncSession, quote: Quote, line: QuoteLine) -> d
 
 
 async def _price(session: AsyncSession, quote: Quote, line: QuoteLine) -> None:
-    pricing = await _pricing_of(session, quote, line)
-    price = price_line(
-        **pricing,
-        currency=quote.currency,
-        discount_percent=line.discount_percent,
-        discount_amount=line.discount_amount,
-    )
-    line.pricing_model = pricing["pricing_model"]
-    line.list_unit_price = price.list_unit_price
-    line.net_unit_price = price.net_unit_price
+    if line.subscription_id is not None:
+        # An existing subscription is not repriced: its (renewal: uplifted) net unit price x
+        # the change of quantity on an amendment, x the quantity on a renewal.
+        basis = line.quantity_delta if quote.type == QuoteType.AMENDMENT else line.quantity
+        assert basis is not None
+        amount = extended_amount(line.net_unit_price, basis, quote.currency)
+    else:
+        pricing = await _pricing_of(session, quote, line)
+        price = price_line(
+            **pricing,
+            currency=quote.currency,
+            discount_percent=line.discount_percent,
+            discount_amount=line.discount_amount,
+        )
+        line.pricing_model = pricing["pricing_model"]
+        line.list_unit_price = price.list_unit_price
+        line.net_unit_price = price.net_unit_price
+        amount = price.amount
+        if quote.type == QuoteType.AMENDMENT:
+            line.quantity_delta = line.quantity  # an added product is all new
     recurring = line.charge_type == ChargeType.RECURRING
-    line.monthly_amount = price.amount if recurring else None
-    line.amount = None if recurring else price.amount
-    line.net_total = line_net_total(line.charge_type, price.amount, quote.term_months)
+    line.monthly_amount = amount if recurring else None
+    line.amount = None if recurring else amount
+    line.net_total = _net_total(quote, line, amount)
     await session.flush()
+
+
+def _net_total(quote: Quote, line: QuoteLine, amount: Decimal) -> Decimal:
+    """What the line is worth over the quote's term; an amendment's term ends with the contract,
+    mid-period as a rule, so its recurring lines are worth exactly what the periods will bill."""
+    if quote.type != QuoteType.AMENDMENT:
+        return line_net_total(line.charge_type, amount, quote.term_months)
+    return co_terminated_net_total(
+        charge_type=line.charge_type,
+        amount=amount,
+        start_date=quote.start_date,
+        end_date=quote.end_date,
+        billing_day_of_month=quote.billing_day_of_month,
+        billing_frequency=line.billing_frequency,
+        currency=quote.currency,
+    )
 
 
 async def _discount_percent_of(session: AsyncSession, quote: Quote, line: QuoteLine) -> Decimal:
     """The line's discount as a percent of its priced amount (a per-unit discount counts too)."""
+    if line.subscription_id is not None:
+        return Decimal(0)  # a subscription keeps its price: nothing is discounted
     return effective_discount_percent(
         **await _pricing_of(session, quote, line),
         discount_percent=line.discount_percent,
@@ -413,19 +767,23 @@ async def _discount_percent_of(session: AsyncSession, quote: Quote, line: QuoteL
 
 async def _recalculate(session: AsyncSession, quote: Quote) -> None:
     lines = await repository.quote_lines(session, quote.id)
-    totals = quote_totals(
-        [
-            (
-                line.charge_type,
-                line.monthly_amount
-                if line.monthly_amount is not None
-                else line.amount or Decimal(0),
-            )
-            for line in lines
-        ],
-        quote.term_months,
-        quote.currency,
-    )
+    amounts = [
+        (
+            line.charge_type,
+            line.monthly_amount if line.monthly_amount is not None else line.amount or Decimal(0),
+        )
+        for line in lines
+    ]
+    if quote.type == QuoteType.AMENDMENT:
+        totals = co_terminated_totals(
+            [
+                (charge_type, amount, line.net_total)
+                for (charge_type, amount), line in zip(amounts, lines, strict=True)
+            ],
+            quote.currency,
+        )
+    else:
+        totals = quote_totals(amounts, quote.term_months, quote.currency)
     quote.one_time_total = totals.one_time_total
     quote.monthly_recurring_total = totals.monthly_recurring_total
     quote.total_contract_value = totals.total_contract_value

@@ -24,7 +24,9 @@ The rules (CONTRACT.md, "invoice-svc: billing arithmetic"):
   A one-time charge is billable once, on its start date.
 
 An amendment delta is the same computation: start on the amendment date (mid-period is fine),
-end on the contract end, and the billing day of the contract.
+end on the contract end, and the billing day of the contract. A negative delta (fewer seats) has
+a negative monthly amount and gives the exact mirror image: credits for the same days, rounded
+half-up away from zero just as the charges are, so +1 and -1 seat cancel to the cent.
 """
 
 import calendar
@@ -83,6 +85,22 @@ def term_end_date(start_date: date, term_months: int) -> date:
     if term_months < 1:
         raise ValueError(f"term_months must be at least 1, got {term_months}")
     return _billing_day_in(_month_index(start_date) + term_months, start_date.day) - _ONE_DAY
+
+
+def months_covering(start_date: date, end_date: date) -> int:
+    """The fewest whole months from `start_date` whose term reaches `end_date` (rounded up).
+
+    The term length shown for a co-terminated amendment: from 2026-03-10 to 2027-01-14 is 11
+    (10 months end on 2027-01-09). For a term made by `term_end_date` it gives that term back.
+    """
+    if end_date < start_date:
+        raise ValueError(f"end_date {end_date} is before start_date {start_date}")
+    months = max(1, _month_index(end_date) - _month_index(start_date))
+    while months > 1 and term_end_date(start_date, months - 1) >= end_date:
+        months -= 1
+    while term_end_date(start_date, months) < end_date:
+        months += 1
+    return months
 
 
 def recurring_periods(

@@ -85,6 +85,14 @@ class QuoteLineSnapshot(ChargeSnapshot):
     net_total: Amount
     discount_percent: Amount | None = None
     discount_amount: Amount | None = None
+    subscription_id: str | None = Field(
+        None, description="Amendments and renewals: the contract's subscription the line changes."
+    )
+    quantity_delta: Quantity | None = Field(
+        None,
+        description="Amendments: the change of quantity (new total - current; negative lowers "
+        "it). The line's amounts are for this delta.",
+    )
 
 
 class QuoteSnapshot(BaseModel):
@@ -128,6 +136,12 @@ class OrderProductSnapshot(ChargeSnapshot):
 class OrderSnapshot(BaseModel):
     id: str
     number: str
+    type: str = Field(
+        "new", description="new, amendment (delta order products) or renewal (the next term)."
+    )
+    contract_id: str | None = Field(
+        None, description="The contract the order created, amended or renewed."
+    )
     account_id: str
     billing_account_id: str | None = None
     quote_id: str | None = None

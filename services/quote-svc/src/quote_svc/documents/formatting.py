@@ -1,0 +1,64 @@
+"""How a quote document writes money, quantities, dates and terms. Pure, locale-free.
+
+Money keeps its `Decimal`: rounded half-up to the currency's minor units, then written with
+thousands separators (`1,234.50`, `JPY 3,100`, `KWD 5.485`). Never through a float.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from q2c_shared.billing.terms import PaymentTerm
+from q2c_shared.money import minor_units, round_money
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`1,234.50`: the amount in the currency's minor units, with thousands separators."""
+    return f"{round_money(amount, currency):,.{minor_units(currency)}f}"
+
+
+def money_with_currency(amount: Decimal, currency: str) -> str:
+    """`USD 1,234.50`."""
+    return f"{currency}\N{NO-BREAK SPACE}{money(amount, currency)}"
+
+
+def quantity(value: Decimal) -> str:
+    """`10`, `2.5`, `1,000`: no trailing zeros, no exponent."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def percent(value: Decimal) -> str:
+    """`10%`, `12.5%`."""
+    return f"{quantity(value)}%"
+
+
+def day(value: date) -> str:
+    """`15 Jan 2026`: unambiguous in every locale, unlike 01/02/2026."""
+    return f"{value.day} {value:%b %Y}"
+
+
+def period(first_day: date, last_day: date) -> str:
+    """`15 Jan – 31 Jan 2026`, `1 Dec 2026 – 28 Feb 2027`, or a single day."""
+    if first_day == last_day:
+        return day(first_day)
+    if first_day.year == last_day.year:
+        return f"{first_day.day} {first_day:%b} \N{EN DASH} {day(last_day)}"
+    return f"{day(first_day)} \N{EN DASH} {day(last_day)}"
+
+
+def months(count: int) -> str:
+    return f"{count} month" if count == 1 else f"{count} months"
+
+
+def payment_term(term: PaymentTerm | str) -> str:
+    """`Net 30 days`, `Due on receipt`."""
+    term = PaymentTerm(term)
+    return "Due on receipt" if term.days == 0 else f"Net {term.days} days"
+
+
+def ordinal(number: int) -> str:
+    """`1st`, `2nd`, `23rd`, `11th`."""
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"

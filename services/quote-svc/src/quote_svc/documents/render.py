@@ -1,0 +1,284 @@
+"""The quote document: a quote and its account in, a signable, branded PDF out.
+
+Pure apart from WeasyPrint: no database, no clock (every date comes from the quote), and no
+network. Every figure is written here in Python, so the template only places strings; the
+"First invoices" preview comes from the billing engine invoice-svc bills with
+(`q2c_shared.billing.preview`), so the document never promises what the invoices will not say.
+"""
+
+import base64
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import weasyprint
+from weasyprint.urls import URLFetcher
+
+from q2c_shared.billing.catalog import ChargeType
+from q2c_shared.billing.periods import BillingFrequency, BillingType
+from q2c_shared.billing.preview import ChargeLine, PreviewInvoice, first_invoices
+from quote_svc.documents import formatting as fmt
+from quote_svc.schemas import AccountPublic, QuoteLinePublic, QuotePublic, QuoteStatus
+from quote_svc.settings import QuoteSettings
+
+_STYLESHEET = (resources.files("quote_svc.documents") / "templates" / "quote.css").read_text(
+    encoding="utf-8"
+)
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("quote_svc.documents", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# A quote that is not (yet) an offer must not be mistaken for one when it is printed or sent.
+_WATERMARKS = {
+    QuoteStatus.DRAFT: "DRAFT",
+    QuoteStatus.IN_REVIEW: "DRAFT",
+    QuoteStatus.REJECTED: "REJECTED",
+}
+
+_TITLES = {"amendment": "Amendment quote", "renewal": "Renewal quote"}
+
+_LOGO_MEDIA_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+
+PREVIEW_COUNT = 3
+
+
+@dataclass(frozen=True)
+class LineRow:
+    name: str
+    sku: str
+    billing: str
+    quantity: str
+    list_unit_price: str
+    discount: str
+    net_unit_price: str
+    monthly_amount: str
+    one_time_amount: str
+    term_total: str
+
+
+@dataclass(frozen=True)
+class ChargeRow:
+    name: str
+    period: str
+    prorated: bool
+    amount: str
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    billable_date: str
+    amount: str
+    charges: list[ChargeRow]
+
+
+def render_quote_pdf(
+    *, quote: QuotePublic, account: AccountPublic, settings: QuoteSettings
+) -> bytes:
+    """The quote as a PDF document. CPU-bound: call it off the event loop."""
+    html = render_quote_html(quote=quote, account=account, settings=settings)
+    # Only data: URLs (the embedded logo) may be loaded: a document never fetches anything.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=[weasyprint.CSS(string=_STYLESHEET, url_fetcher=fetcher)]
+    )
+
+
+def render_quote_html(
+    *, quote: QuotePublic, account: AccountPublic, settings: QuoteSettings
+) -> str:
+    """The HTML the PDF is printed from (handy to inspect a layout in a browser)."""
+    currency = quote.currency
+    seller = quote.legal_entity or settings.document_default_legal_entity
+    names = {str(line.id): line.product_name for line in quote.lines}
+    preview = first_invoices(
+        [_charge_line(quote, line) for line in quote.lines],
+        billing_day_of_month=quote.billing_day_of_month,
+        currency=currency,
+        count=PREVIEW_COUNT,
+    )
+    return _ENVIRONMENT.get_template("quote.html.j2").render(
+        brand={
+            "name": settings.document_brand_name,
+            "color": settings.document_brand_color,
+            "logo": _logo_data_url(settings.document_logo_path),
+        },
+        page_size=settings.document_page_size,
+        title=_TITLES.get(quote.type, "Quote"),
+        watermark=_WATERMARKS.get(quote.status),
+        seller={
+            "name": seller,
+            "details": _non_blank_lines(settings.document_seller_details),
+        },
+        customer={
+            "name": account.name,
+            "address": _address_lines(account),
+            "email": account.email,
+        },
+        quote=quote,
+        status=quote.status.replace("_", " ").capitalize(),
+        details=_details(quote),
+        lines=[_line_row(line, currency) for line in quote.lines],
+        totals={
+            "one_time": fmt.money_with_currency(quote.one_time_total, currency),
+            "monthly": fmt.money_with_currency(quote.monthly_recurring_total, currency),
+            "contract_value": fmt.money_with_currency(quote.total_contract_value, currency),
+        },
+        pricing_note=_pricing_note(quote),
+        first_invoices=[_invoice_row(invoice, names, currency) for invoice in preview],
+        terms=_non_blank_lines(settings.document_terms),
+        footer=settings.document_footer or f"{seller} · {quote.number}",
+    )
+
+
+def _charge_line(quote: QuotePublic, line: QuoteLinePublic) -> ChargeLine:
+    """A quote line as the billing engine sees it: its order product will run the quote's term."""
+    return ChargeLine(
+        line_id=str(line.id),
+        charge_type=line.charge_type,
+        billing_type=line.billing_type,
+        billing_frequency=line.billing_frequency,
+        start_date=quote.start_date,
+        end_date=quote.end_date,
+        monthly_amount=line.monthly_amount,
+        amount=line.amount,
+    )
+
+
+def _details(quote: QuotePublic) -> list[list[tuple[str, str]]]:
+    """The quote's facts in two rows: the offer itself, then the subscription's dates."""
+    billing_day = quote.billing_day_of_month or quote.start_date.day
+    return [
+        [
+            ("Quote date", fmt.day(quote.created_at.date())),
+            ("Valid until", fmt.day(quote.expires_on) if quote.expires_on else "—"),
+            ("Payment terms", fmt.payment_term(quote.payment_term)),
+            ("PO number", quote.po_number or "—"),
+        ],
+        [
+            ("Start date", fmt.day(quote.start_date)),
+            ("End date", fmt.day(quote.end_date)),
+            ("Term", fmt.months(quote.term_months)),
+            ("Billing day", f"{fmt.ordinal(billing_day)} of the month"),
+        ],
+    ]
+
+
+def _line_row(line: QuoteLinePublic, currency: str) -> LineRow:
+    kind = ChargeType(line.charge_type)
+    if line.discount_percent:
+        discount = fmt.percent(line.discount_percent)
+    elif line.discount_amount:
+        discount = f"{fmt.money(line.discount_amount, currency)}/unit"
+    else:
+        discount = "—"
+    monthly_amount = line.monthly_amount if kind is ChargeType.RECURRING else None
+    one_time_amount = line.amount if kind is ChargeType.ONE_TIME else None
+    billing = _billing_label(line)
+    quantity = fmt.quantity(line.quantity)
+    if line.quantity_delta is not None:
+        # An amendment line is priced on the change, so the change is the quantity shown.
+        quantity = ("+" if line.quantity_delta > 0 else "") + fmt.quantity(line.quantity_delta)
+        billing = f"{billing} · new total {fmt.quantity(line.quantity)}"
+    return LineRow(
+        name=line.product_name,
+        sku=line.sku,
+        billing=billing,
+        quantity=quantity,
+        list_unit_price=fmt.money(line.list_unit_price, currency),
+        discount=discount,
+        net_unit_price=fmt.money(line.net_unit_price, currency),
+        monthly_amount="" if monthly_amount is None else fmt.money(monthly_amount, currency),
+        one_time_amount="" if one_time_amount is None else fmt.money(one_time_amount, currency),
+        # Usage is billed on what is consumed: a quote cannot total it (pricing.line_net_total).
+        term_total="—" if kind is ChargeType.USAGE else fmt.money(line.net_total, currency),
+    )
+
+
+_BILLED_EVERY = {
+    BillingFrequency.MONTHLY: "monthly",
+    BillingFrequency.QUARTERLY: "quarterly",
+    BillingFrequency.SEMIANNUAL: "every six months",
+    BillingFrequency.ANNUAL: "annually",
+}
+
+
+def _billing_label(line: QuoteLinePublic) -> str:
+    match ChargeType(line.charge_type):
+        case ChargeType.RECURRING:
+            every = _BILLED_EVERY[BillingFrequency(line.billing_frequency or "monthly")]
+            timing = "in advance" if line.billing_type == BillingType.ADVANCE else "in arrears"
+            return f"Billed {every} {timing}"
+        case ChargeType.ONE_TIME:
+            return "One-time fee"
+        case ChargeType.USAGE:
+            return "Usage, billed as consumed"
+    return ""
+
+
+def _pricing_note(quote: QuotePublic) -> str:
+    kinds = {ChargeType(line.charge_type) for line in quote.lines}
+    sentences = [f"Amounts in {quote.currency}, before tax."]
+    if ChargeType.RECURRING in kinds:
+        sentences.append("Recurring prices are per unit per month.")
+    if ChargeType.USAGE in kinds:
+        sentences.append("Usage is billed as consumed and is not in the totals.")
+    return " ".join(sentences)
+
+
+def _invoice_row(invoice: PreviewInvoice, names: dict[str, str], currency: str) -> InvoiceRow:
+    return InvoiceRow(
+        billable_date=fmt.day(invoice.billable_date),
+        amount=fmt.money_with_currency(invoice.amount, currency),
+        charges=[
+            ChargeRow(
+                name=names[charge.line_id],
+                period=fmt.period(charge.period.period_start, charge.period.period_end),
+                prorated=charge.period.prorated,
+                amount=fmt.money(charge.amount, currency),
+            )
+            for charge in invoice.charges
+        ],
+    )
+
+
+def _address_lines(account: AccountPublic) -> list[str]:
+    address = account.billing_address
+    if address is None:
+        return []
+    locality = " ".join(
+        part
+        for part in (
+            f"{address.city}," if address.region or address.postal_code else address.city,
+            address.region,
+            address.postal_code,
+        )
+        if part
+    )
+    return [line for line in (address.line1, address.line2, locality, address.country) if line]
+
+
+def _non_blank_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _logo_data_url(path: Path | None) -> str | None:
+    """The logo embedded in the document, so rendering never reads a URL."""
+    if path is None:
+        return None
+    media_type = _LOGO_MEDIA_TYPES.get(path.suffix.lower())
+    if media_type is None:
+        raise ValueError(f"document logo {path} is not one of {', '.join(_LOGO_MEDIA_TYPES)}")
+    return f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

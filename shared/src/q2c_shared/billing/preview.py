@@ -1,0 +1,127 @@
+"""First invoices: what a quote would bill on its first billing dates.
+
+The same period engine invoice-svc bills with (`q2c_shared.billing.periods`), so the preview on a
+quote document never disagrees with the invoices that follow. Pure: lines in, dated amounts out.
+
+Every line is cut into periods exactly as a billing schedule would cut it (recurring: prorated
+periods aligned to the billing day, billable on their first day in advance or their last day in
+arrears; one-time: once, on the start date; usage: nothing until consumption is rated). The
+periods of all lines are then grouped by billable date. A date's amount is the sum of its
+periods' amounts, each already rounded on its own, as invoice lines are. Tax is not included, and
+the invoice split (bill-to, grouping) is not applied: one entry is one billing date.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from q2c_shared.billing.catalog import ChargeType
+from q2c_shared.billing.periods import (
+    BillingFrequency,
+    BillingPeriod,
+    BillingType,
+    one_time_period,
+    recurring_periods,
+)
+from q2c_shared.money import zero
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One line of a quote or order as the billing engine needs it."""
+
+    line_id: str
+    """The caller's name for the line (a quote line id); handed back on each charge."""
+    charge_type: ChargeType
+    billing_type: BillingType
+    billing_frequency: BillingFrequency | None
+    """Recurring lines only; none means monthly, as billing schedules assume."""
+    start_date: date
+    end_date: date
+    """Inclusive: the last day of the term."""
+    monthly_amount: Decimal | None = None
+    """Recurring lines: the net amount per month."""
+    amount: Decimal | None = None
+    """One-time lines: the net amount, billed once."""
+
+
+@dataclass(frozen=True)
+class PreviewCharge:
+    """One line's period billed on a preview date."""
+
+    line_id: str
+    period: BillingPeriod
+
+    @property
+    def amount(self) -> Decimal:
+        return self.period.amount
+
+
+@dataclass(frozen=True)
+class PreviewInvoice:
+    """What is billable on one date: the amount, and the lines' periods it is made of."""
+
+    billable_date: date
+    amount: Decimal
+    charges: tuple[PreviewCharge, ...]
+
+
+def first_invoices(
+    lines: Iterable[ChargeLine],
+    *,
+    billing_day_of_month: int | None,
+    currency: str,
+    count: int = 3,
+) -> list[PreviewInvoice]:
+    """The first `count` billing dates of the lines, earliest first, each with its amount.
+
+    Within a date, charges keep the order of `lines`. `billing_day_of_month` none means each
+    recurring line's start day, as for a billing schedule.
+    """
+    if count < 0:
+        raise ValueError(f"count must not be negative, got {count}")
+    by_date: dict[date, list[PreviewCharge]] = defaultdict(list)
+    for line in lines:
+        for period in periods_of_line(
+            line, billing_day_of_month=billing_day_of_month, currency=currency
+        ):
+            by_date[period.billable_date].append(PreviewCharge(line.line_id, period))
+    return [
+        PreviewInvoice(
+            billable_date=billable_date,
+            amount=sum((charge.amount for charge in by_date[billable_date]), zero(currency)),
+            charges=tuple(by_date[billable_date]),
+        )
+        for billable_date in sorted(by_date)[:count]
+    ]
+
+
+def periods_of_line(
+    line: ChargeLine, *, billing_day_of_month: int | None, currency: str
+) -> list[BillingPeriod]:
+    """The billing periods of one line, in date order (none for usage)."""
+    match ChargeType(line.charge_type):
+        case ChargeType.RECURRING:
+            if line.monthly_amount is None:
+                raise ValueError(f"recurring line {line.line_id} has no monthly_amount")
+            return recurring_periods(
+                start_date=line.start_date,
+                end_date=line.end_date,
+                monthly_amount=line.monthly_amount,
+                frequency=BillingFrequency(line.billing_frequency or BillingFrequency.MONTHLY),
+                billing_type=BillingType(line.billing_type),
+                currency=currency,
+                billing_day_of_month=billing_day_of_month,
+            )
+        case ChargeType.ONE_TIME:
+            if line.amount is None:
+                raise ValueError(f"one-time line {line.line_id} has no amount")
+            return [
+                one_time_period(start_date=line.start_date, amount=line.amount, currency=currency)
+            ]
+        case ChargeType.USAGE:
+            # Usage is billed from rated consumption, not from periods cut in advance.
+            return []
+    raise AssertionError(f"unhandled charge type {line.charge_type!r}")
