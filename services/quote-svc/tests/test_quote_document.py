@@ -3,13 +3,12 @@
 import io
 import urllib.request
 import uuid
-from decimal import Decimal
 
 import pypdf
 import pytest
 from factories import create_account, create_price_book, create_priced_product
 
-from quote_svc.documents import formatting, render_quote_pdf
+from quote_svc.documents import render_quote_pdf
 from quote_svc.schemas import AccountPublic, QuotePublic
 
 A4 = (595, 842)  # points, rounded
@@ -205,20 +204,3 @@ async def test_an_amendment_line_shows_the_change_it_is_priced_on(service, setti
     assert "Amendment quote" in text
     assert "new total 70" in text
     assert "-30 31.00 10% 27.90 -837.00 -10,044.00" in text
-
-
-@pytest.mark.parametrize(
-    ("amount", "currency", "written"),
-    [
-        ("1234.5", "USD", "1,234.50"),
-        ("33980", "USD", "33,980.00"),
-        ("-1234567.891", "EUR", "-1,234,567.89"),
-        ("3100", "JPY", "3,100"),
-        ("1234.5", "JPY", "1,235"),  # half-up to no minor units
-        ("5.4845", "KWD", "5.485"),
-        ("0", "USD", "0.00"),
-    ],
-)
-def test_money_is_written_in_the_currency_minor_units(amount, currency, written):
-    assert formatting.money(Decimal(amount), currency) == written
-    assert formatting.money_with_currency(Decimal(amount), currency) == f"{currency}\xa0{written}"

@@ -183,6 +183,8 @@ def _health_router() -> APIRouter:
 
     @router.get("/healthz", summary="Liveness: the process is up")
     async def healthz() -> dict[str, str]:
+        """Answers 200 `{"status": "ok"}` while the process serves requests, without looking at
+        the database or the broker and without auth: the liveness probe."""
         return {"status": "ok"}
 
     @router.get(
@@ -191,6 +193,9 @@ def _health_router() -> APIRouter:
         responses={503: {"description": "Database or broker unreachable."}},
     )
     async def readyz(request: Request) -> JSONResponse:
+        """Answers 200 `{"status": "ready", "checks": {...}}` when the database and (where the
+        process runs the background workers) the Kafka broker answer within 2 seconds, and 503
+        with the failing check otherwise. No auth: the readiness probe."""
         runtime: ServiceRuntime = request.app.state.runtime
         checks = {"database": "ok", "broker": "ok"}
         try:

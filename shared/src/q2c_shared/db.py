@@ -5,13 +5,14 @@ around them: `session_dependency` for an HTTP request, `Database.transaction()` 
 message or a background job. A failure anywhere rolls the whole unit back.
 """
 
+import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import JSON, Table, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -82,3 +83,30 @@ async def get_or_404(
             f"No {label} with id {entity_id}.", code=f"{label.replace(' ', '_')}_not_found"
         )
     return row
+
+
+async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Bulk-insert `rows` with PostgreSQL's binary COPY, inside the session's transaction.
+
+    For the set-based writers (invoice runs, the outbox): one round trip for any number of rows,
+    where an executemany binds and executes each row. Constraints, defaults and triggers apply
+    as for INSERT. Every row has the same keys, column names; a column left out gets its server
+    default. Values go to asyncpg's codecs as they are (`uuid.UUID`, `Decimal`, `date`, `str`),
+    JSON columns are serialised here, as SQLAlchemy would for an INSERT.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    if json_columns:
+        records = [
+            tuple(json.dumps(row[name]) if name in json_columns else row[name] for name in columns)
+            for row in rows
+        ]
+    else:
+        records = [tuple(row[name] for name in columns) for row in rows]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(
+        table.name, schema_name=table.schema, columns=columns, records=records
+    )

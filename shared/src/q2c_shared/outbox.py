@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from q2c_shared.db import copy_rows
 from q2c_shared.events.contracts import EventData
 from q2c_shared.events.envelope import CloudEvent
 
@@ -71,12 +72,16 @@ def build_event(session: AsyncSession, data: EventData, *, subject: str | None) 
 
 
 def _row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
+    # `data` is JSON-ready already (build_event dumped it): only the envelope's own fields need
+    # dumping, not the payload a second time.
+    envelope = event.model_dump(mode="json", exclude={"data"})
+    envelope["data"] = event.data
     return {
         "id": uuid.UUID(event.id),
         "topic": topic,
         "message_key": key,
         "event_type": event.type,
-        "envelope": event.model_dump(mode="json"),
+        "envelope": envelope,
     }
 
 
@@ -95,7 +100,8 @@ async def enqueue(
 async def enqueue_many(
     session: AsyncSession, items: list[tuple[EventData, str, str | None]]
 ) -> list[CloudEvent]:
-    """Add many events with one bulk insert: `(data, key, subject)` triples."""
+    """Add many events with one COPY (batch writers: invoice runs, allocation batches):
+    `(data, key, subject)` triples, written in the order given."""
     if not items:
         return []
     events = [build_event(session, data, subject=subject) for data, _, subject in items]
@@ -103,5 +109,5 @@ async def enqueue_many(
         _row(event, topic=data.topic, key=key)
         for event, (data, key, _) in zip(events, items, strict=True)
     ]
-    await session.execute(insert(OutboxEvent.__table__), rows)
+    await copy_rows(session, OutboxEvent.__table__, rows)
     return events

@@ -21,7 +21,9 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
+    """One page of a list, newest first."""
+
+    items: list[T] = Field(description="This page's items, newest first; at most `limit`.")
     next_cursor: str | None = Field(
         None, description="Pass as `cursor` to get the next page; null on the last page."
     )

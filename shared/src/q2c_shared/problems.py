@@ -28,12 +28,26 @@ class ValidationErrorItem(BaseModel):
 class ProblemDetails(BaseModel):
     """The body of every error response (RFC 9457)."""
 
-    type: str = Field(examples=["https://q2c.dev/problems/quote-not-approved"])
-    title: str = Field(examples=["Quote is not approved"])
-    status: int = Field(examples=[409])
-    detail: str = Field(examples=["Quote 0190... is draft; submit and approve it first."])
+    type: str = Field(
+        description="URI naming the kind of problem: `https://q2c.dev/problems/` + the code "
+        "with dashes.",
+        examples=["https://q2c.dev/problems/quote-not-approved"],
+    )
+    title: str = Field(
+        description="Short summary of the kind of problem; the same for every occurrence.",
+        examples=["Quote is not approved"],
+    )
+    status: int = Field(description="The response's HTTP status code.", examples=[409])
+    detail: str = Field(
+        description="What went wrong this time and how to fix it; for people, not for parsing.",
+        examples=["Quote 0190... is draft; submit and approve it first."],
+    )
     code: str = Field(description="Stable machine-readable code.", examples=["quote_not_approved"])
-    errors: list[ValidationErrorItem] | None = None
+    errors: list[ValidationErrorItem] | None = Field(
+        None,
+        description="Validation failures (422) only: every invalid input, where it is and what "
+        "is wrong with it.",
+    )
 
 
 class Problem(Exception):
@@ -165,8 +179,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
+PROBLEM_CONTENT: dict[str, Any] = {
+    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+}
+"""OpenAPI `content` of an error response. FastAPI files a response's `model` under the route's
+own media type (application/json) only; this names the schema under the type errors are sent
+as. Keep `"model": ProblemDetails` beside it: that is what puts the schema in the components."""
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemDetails, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+    status: {"model": ProblemDetails, "content": PROBLEM_CONTENT, "description": text}
     for status, text in {
         401: "Missing or wrong bearer key.",
         404: "Unknown id.",

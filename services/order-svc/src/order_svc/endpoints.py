@@ -27,6 +27,9 @@ async def list_orders(
         uuid.UUID | None, Query(description="Orders that created, amended or renewed it.")
     ] = None,
 ) -> Page[OrderPublic]:
+    """Orders with their order products, newest first, optionally of one quote, account or
+    contract. A `cursor` this API did not give out: 422.
+    """
     rows, next_cursor = await service.list_orders(
         session, page, quote_id=quote_id, account_id=account_id, contract_id=contract_id
     )
@@ -39,7 +42,12 @@ async def list_orders(
 async def create_order(
     body: OrderCreate, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    """For channels without a quote: same fields as an order from a quote, explicit prices."""
+    """For channels without a quote: same fields as an order from a quote, explicit prices.
+
+    The order is a `draft` of type `new`, its amounts derived from each `net_unit_price` and
+    rounded to the currency; activate it to create the contract. No event is emitted until then.
+    An invalid body: 422; a reused `Idempotency-Key` with another body: 409.
+    """
 
     async def create() -> OrderPublic:
         return await service.order_public(session, await service.create_order(session, body))
@@ -49,6 +57,7 @@ async def create_order(
 
 @orders.get("/{order_id}", summary="Get an order")
 async def get_order(order_id: uuid.UUID, session: SessionDep) -> OrderPublic:
+    """One order with its order products and their billing fields. Unknown id: 404."""
     return await service.order_public(
         session, await get_or_404(session, Order, order_id, label="order")
     )
@@ -60,8 +69,9 @@ async def activate_order(order_id: uuid.UUID, session: SessionDep) -> OrderPubli
     contract's subscriptions (quantities, new ones, cancelled ones ending the day before it
     starts); a renewal moves the contract's end and the renewed subscriptions' price and end.
     Emits `OrderActivated` with the order's products, from which invoice-svc builds the billing
-    schedules. A change that no longer fits the contract (renewed meanwhile, a quantity below 0):
-    409."""
+    schedules. Unknown id: 404; an order that is not draft: 409 `order_not_draft`; a change that
+    no longer fits the contract (renewed meanwhile, a quantity below 0): 409.
+    """
     order = await service.activate(session, order_id, today=datetime.now(UTC).date())
     return await service.order_public(session, order)
 
@@ -72,6 +82,9 @@ async def list_contracts(
     page: PageDep,
     account_id: Annotated[uuid.UUID | None, Query(description="Contracts of this account.")] = None,
 ) -> Page[ContractPublic]:
+    """Contracts with their subscriptions, newest first, optionally of one account. A `cursor` this
+    API did not give out: 422.
+    """
     rows, next_cursor = await service.list_contracts(session, page, account_id=account_id)
     return Page(
         items=[await service.contract_public(session, row) for row in rows], next_cursor=next_cursor
@@ -80,6 +93,9 @@ async def list_contracts(
 
 @contracts.get("/{contract_id}", summary="Get a contract with its subscriptions")
 async def get_contract(contract_id: uuid.UUID, session: SessionDep) -> ContractPublic:
+    """One contract with its term, billing terms and subscriptions (cancelled ones at quantity 0).
+    Unknown id: 404.
+    """
     return await service.contract_public(
         session, await get_or_404(session, Contract, contract_id, label="contract")
     )

@@ -36,7 +36,9 @@ async def list_receivables(
     invoice_id: Annotated[uuid.UUID | None, Query(description="The invoice's receivable.")] = None,
     status: Annotated[ReceivableStatus | None, Query(description="`open` or `paid`.")] = None,
 ) -> Page[ReceivablePublic]:
-    """Receivables, newest first: one per posted invoice, with what is paid and still owed."""
+    """Receivables, newest first: one per posted invoice, with what is paid and still owed. A
+    `cursor` this API did not give out: 422.
+    """
     rows, next_cursor = await service.list_receivables(
         session, page, account_id=account_id, invoice_id=invoice_id, status=status
     )
@@ -47,7 +49,9 @@ async def list_receivables(
 
 @receivables.get("/{receivable_id}", summary="Get a receivable")
 async def get_receivable(receivable_id: uuid.UUID, session: SessionDep) -> ReceivablePublic:
-    """One receivable by its own id (to find one by invoice, filter the list by `invoice_id`)."""
+    """One receivable by its own id (to find one by invoice, filter the list by `invoice_id`).
+    Unknown id: 404.
+    """
     return ReceivablePublic.model_validate(
         await get_or_404(session, Receivable, receivable_id, label="receivable")
     )
@@ -81,14 +85,17 @@ async def list_payments(
     page: PageDep,
     account_id: Annotated[uuid.UUID | None, Query(description="Only this account's.")] = None,
 ) -> Page[PaymentPublic]:
-    """Payments, newest first, each with its allocations."""
+    """Payments, newest first, each with its allocations. A `cursor` this API did not give
+    out: 422."""
     rows, next_cursor = await service.list_payments(session, page, account_id=account_id)
     return Page(items=await service.payments_public(session, rows), next_cursor=next_cursor)
 
 
 @payments.get("/{payment_id}", summary="Get a payment")
 async def get_payment(payment_id: uuid.UUID, session: SessionDep) -> PaymentPublic:
-    """A payment with what it paid (`allocations`), its credit (`unallocated`) and refunds."""
+    """A payment with what it paid (`allocations`), its credit (`unallocated`) and refunds. Unknown
+    id: 404.
+    """
     return await service.payment_public(
         session, await get_or_404(session, Payment, payment_id, label="payment")
     )
@@ -103,8 +110,9 @@ async def get_payment(payment_id: uuid.UUID, session: SessionDep) -> PaymentPubl
 async def refund_payment(
     payment_id: uuid.UUID, body: RefundCreate, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    """Give back up to the payment's unallocated amount (more: 409). No event is emitted: the
-    contract has no refund event yet."""
+    """Give back up to the payment's unallocated amount (more: 409 `refund_exceeds_unallocated`).
+    Unknown payment: 404. No event is emitted: the contract has no refund event yet.
+    """
 
     async def create() -> RefundPublic:
         return await service.refund_payment(session, payment_id, body)

@@ -6,10 +6,8 @@ network. Every figure is written here in Python, so the template only places str
 (`q2c_shared.billing.preview`), so the document never promises what the invoices will not say.
 """
 
-import base64
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import jinja2
 import weasyprint
@@ -18,7 +16,8 @@ from weasyprint.urls import URLFetcher
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.preview import ChargeLine, PreviewInvoice, first_invoices
-from quote_svc.documents import formatting as fmt
+from q2c_shared.documents import formatting as fmt
+from q2c_shared.documents.images import data_url
 from quote_svc.schemas import AccountPublic, QuoteLinePublic, QuotePublic, QuoteStatus
 from quote_svc.settings import QuoteSettings
 
@@ -42,15 +41,6 @@ _WATERMARKS = {
 }
 
 _TITLES = {"amendment": "Amendment quote", "renewal": "Renewal quote"}
-
-_LOGO_MEDIA_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-}
 
 PREVIEW_COUNT = 3
 
@@ -113,7 +103,7 @@ def render_quote_html(
         brand={
             "name": settings.document_brand_name,
             "color": settings.document_brand_color,
-            "logo": _logo_data_url(settings.document_logo_path),
+            "logo": _logo(settings),
         },
         page_size=settings.document_page_size,
         title=_TITLES.get(quote.type, "Quote"),
@@ -124,7 +114,7 @@ def render_quote_html(
         },
         customer={
             "name": account.name,
-            "address": _address_lines(account),
+            "address": fmt.address_lines(account.billing_address),
             "email": account.email,
         },
         quote=quote,
@@ -254,31 +244,11 @@ def _invoice_row(invoice: PreviewInvoice, names: dict[str, str], currency: str) 
     )
 
 
-def _address_lines(account: AccountPublic) -> list[str]:
-    address = account.billing_address
-    if address is None:
-        return []
-    locality = " ".join(
-        part
-        for part in (
-            f"{address.city}," if address.region or address.postal_code else address.city,
-            address.region,
-            address.postal_code,
-        )
-        if part
-    )
-    return [line for line in (address.line1, address.line2, locality, address.country) if line]
-
-
 def _non_blank_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _logo_data_url(path: Path | None) -> str | None:
+def _logo(settings: QuoteSettings) -> str | None:
     """The logo embedded in the document, so rendering never reads a URL."""
-    if path is None:
-        return None
-    media_type = _LOGO_MEDIA_TYPES.get(path.suffix.lower())
-    if media_type is None:
-        raise ValueError(f"document logo {path} is not one of {', '.join(_LOGO_MEDIA_TYPES)}")
-    return f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    path = settings.document_logo_path
+    return data_url(path) if path is not None else None

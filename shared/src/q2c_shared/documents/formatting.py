@@ -1,4 +1,5 @@
-"""How a quote document writes money, quantities, dates and terms. Pure, locale-free.
+"""How q2c documents (quotes, invoices) write money, quantities, dates, terms and addresses.
+Pure and locale-free, so a quote and the invoices it becomes write every figure the same way.
 
 Money keeps its `Decimal`: rounded half-up to the currency's minor units, then written with
 thousands separators (`1,234.50`, `JPY 3,100`, `KWD 5.485`). Never through a float.
@@ -6,6 +7,7 @@ thousands separators (`1,234.50`, `JPY 3,100`, `KWD 5.485`). Never through a flo
 
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from q2c_shared.billing.terms import PaymentTerm
 from q2c_shared.money import minor_units, round_money
@@ -62,3 +64,38 @@ def ordinal(number: int) -> str:
         "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     )
     return f"{number}{suffix}"
+
+
+# Where the postal code comes before the town ("10115 Berlin"); elsewhere it follows the town
+# and region ("San Francisco, CA 94105").
+_POSTAL_CODE_FIRST = frozenset(
+    "AT BE CH CZ DE DK EE ES FI FR GR HR HU IS IT LI LT LU LV NL NO PL PT SE SI SK".split()
+)
+
+
+class PostalAddress(Protocol):
+    """Any billing address schema (quote-svc's account, invoice-svc's bill-to)."""
+
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str | None
+    country: str
+
+
+def address_lines(address: PostalAddress | None) -> list[str]:
+    """`["1 Market St", "Suite 400", "San Francisco, CA 94105", "US"]`, or in the order of
+    the address's country (`"10115 Berlin"`); blank parts left out."""
+    if address is None:
+        return []
+    if address.country.upper() in _POSTAL_CODE_FIRST:
+        parts = (address.postal_code, address.city, address.region)
+    else:
+        parts = (
+            f"{address.city}," if address.region or address.postal_code else address.city,
+            address.region,
+            address.postal_code,
+        )
+    locality = " ".join(part for part in parts if part)
+    return [line for line in (address.line1, address.line2, locality, address.country) if line]

@@ -1,0 +1,113 @@
+"""The OpenAPI completeness checks the services' tests run: each gap is named, a complete
+document has none, and what every service shares (probes, pages, problems) is complete."""
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from q2c_shared.app import ServiceSpec, create_service_app
+from q2c_shared.money import Amount
+from q2c_shared.pagination import Page
+from q2c_shared.settings import ServiceSettings
+from q2c_shared.testing import openapi
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "250.00"}]})
+
+    amount: Amount = Field(gt=0, description="At most what is unallocated.")
+
+
+class RefundOut(BaseModel):
+    amount: Amount = Field(description="The money given back, in the payment's currency.")
+
+
+class NoteIn(BaseModel):
+    text: str
+
+
+class ChargeOut(BaseModel):
+    amount: Amount
+
+
+def service(router: APIRouter) -> FastAPI:
+    spec = ServiceSpec(name="doc-svc", title="Doc", description="", routers=[router])
+    return create_service_app(spec, ServiceSettings(run_background_workers=False))
+
+
+def documented_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/refunds", summary="Refund")
+    async def refund(body: RefundIn) -> RefundOut:
+        """Give money back."""
+        return RefundOut(amount=body.amount)
+
+    @router.get("/refunds", summary="List refunds")
+    async def refunds() -> Page[RefundOut]:
+        """The refunds, newest first."""
+        return Page(items=[], next_cursor=None)
+
+    return router
+
+
+def undocumented_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/notes")
+    async def add_note(body: NoteIn) -> ChargeOut:
+        return ChargeOut(amount=0)
+
+    return router
+
+
+def test_a_complete_document_has_no_gaps() -> None:
+    document = service(documented_router()).openapi()
+    models = {"RefundIn": RefundIn, "RefundOut": RefundOut}
+
+    assert openapi.undocumented_operations(document) == []
+    assert openapi.undescribed_properties(document) == []
+    assert openapi.undescribed_parameters(document) == []
+    assert openapi.request_bodies_without_examples(document) == []
+    assert openapi.invalid_examples(document, models) == []
+    assert openapi.operations_without_problem_responses(document) == []
+
+
+def test_each_gap_is_named() -> None:
+    document = service(undocumented_router()).openapi()
+
+    assert openapi.undocumented_operations(document) == ["POST /v1/notes: no description"]
+    assert openapi.undescribed_properties(document) == [
+        "ChargeOut.amount: only the generic money description",
+        "NoteIn.text: no description",
+    ]
+    assert openapi.request_bodies_without_examples(document) == [
+        "POST /v1/notes: the body NoteIn has no `examples`"
+    ]
+
+
+def test_an_example_its_model_refuses_is_named() -> None:
+    document: dict[str, Any] = service(documented_router()).openapi()
+    document["components"]["schemas"]["RefundIn"]["examples"] = [{"amount": 250.0}]
+
+    (gap,) = openapi.invalid_examples(document, {"RefundIn": RefundIn})
+
+    assert gap.startswith("RefundIn example 0:") and "decimal string" in gap
+
+
+def test_errors_are_documented_as_problem_details_under_their_own_media_type() -> None:
+    document = service(documented_router()).openapi()
+
+    content = document["paths"]["/v1/refunds"]["get"]["responses"]["409"]["content"]
+
+    assert content["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/ProblemDetails"
+    }
+
+
+def test_the_probes_say_what_they_check() -> None:
+    document = service(APIRouter()).openapi()
+
+    for path in ("/healthz", "/readyz"):
+        assert document["paths"][path]["get"]["description"]
