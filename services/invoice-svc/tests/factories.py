@@ -1,8 +1,8 @@
-"""Small keyword-only builders of invoice-svc inputs (events from order-svc and payment-svc)
-and helpers that drive it over its real broker and HTTP API."""
+"""Small keyword-only builders of invoice-svc inputs (events from order-svc, quote-svc and
+payment-svc) and helpers that drive it over its real broker and HTTP API."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -102,6 +102,52 @@ def order_activated(
         subject=order_id,
         data=data.model_dump(mode="json"),
     )
+
+
+BERLIN = {"line1": "Hauptstrasse 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}
+
+
+def account_event(
+    event_type: str = "AccountCreated",
+    *,
+    account_id: str,
+    name: str = "Acme GmbH",
+    email: str | None = "billing@acme.example",
+    billing_address: dict[str, Any] | None = None,
+    tax_exempt: bool = False,
+    time: datetime | None = None,
+) -> CloudEvent:
+    """An `AccountCreated` / `AccountUpdated` CloudEvent as quote-svc emits it, written at
+    `time` (default: now)."""
+    account = contracts.AccountSnapshot(
+        id=account_id,
+        name=name,
+        currency="EUR",
+        email=email,
+        billing_address=billing_address or BERLIN,
+        payment_term="net_30",
+        legal_entity="q2c GmbH",
+        tax_exempt=tax_exempt,
+    )
+    data = contracts.EVENT_TYPES[event_type](account=account)
+    event = CloudEvent.new(
+        source="/q2c/quote-svc",
+        type=event_type,
+        subject=account_id,
+        data=data.model_dump(mode="json"),
+    )
+    return event.model_copy(update={"time": time or datetime.now(UTC)})
+
+
+async def publish_account_events(settings, *events: CloudEvent, key: str | None = None) -> None:
+    """Publish in this order on the real `q2c.accounts` topic, keyed by the account id."""
+    for event in events:
+        await publish(
+            settings.kafka_bootstrap_servers,
+            settings.topic("q2c.accounts"),
+            event,
+            key=key or event.data["account"]["id"],
+        )
 
 
 def payment_allocated(*, invoice: dict[str, Any], amount: str) -> CloudEvent:

@@ -3,63 +3,24 @@ newest event wins, shown on invoices as `bill_to`."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from factories import activate_orders, invoices_of, order_activated, run_invoices
+from factories import (
+    BERLIN,
+    account_event,
+    activate_orders,
+    invoices_of,
+    order_activated,
+    publish_account_events,
+    run_invoices,
+)
 from sqlalchemy import func, select
 
 from invoice_svc.models import BillToAccount
-from q2c_shared.events import contracts
 from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.inbox import InboxEvent
-from q2c_shared.testing.kafka import publish
 from q2c_shared.testing.waiting import eventually
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-BERLIN = {"line1": "Hauptstrasse 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}
-
-
-def account_event(
-    event_type: str = "AccountCreated",
-    *,
-    account_id: str,
-    name: str = "Acme GmbH",
-    email: str | None = "billing@acme.example",
-    billing_address: dict[str, Any] | None = None,
-    tax_exempt: bool = False,
-    time: datetime | None = None,
-) -> CloudEvent:
-    """An `AccountCreated` / `AccountUpdated` CloudEvent as quote-svc emits it, written at
-    `time` (default: now)."""
-    account = contracts.AccountSnapshot(
-        id=account_id,
-        name=name,
-        currency="EUR",
-        email=email,
-        billing_address=billing_address or BERLIN,
-        payment_term="net_30",
-        legal_entity="q2c GmbH",
-        tax_exempt=tax_exempt,
-    )
-    data = contracts.EVENT_TYPES[event_type](account=account)
-    event = CloudEvent.new(
-        source="/q2c/quote-svc",
-        type=event_type,
-        subject=account_id,
-        data=data.model_dump(mode="json"),
-    )
-    return event.model_copy(update={"time": time or datetime.now(UTC)})
-
-
-async def publish_account_events(settings, *events: CloudEvent, key: str | None = None) -> None:
-    """Publish in this order on the real `q2c.accounts` topic, keyed by the account id."""
-    for event in events:
-        await publish(
-            settings.kafka_bootstrap_servers,
-            settings.topic("q2c.accounts"),
-            event,
-            key=key or event.data["account"]["id"],
-        )
 
 
 async def _account(service, account_id: str) -> BillToAccount | None:

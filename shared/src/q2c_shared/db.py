@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from operator import itemgetter
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -85,28 +86,39 @@ async def get_or_404(
     return row
 
 
+class JsonText(str):
+    """A JSON document already serialised (say by pydantic's `model_dump_json`): `copy_rows`
+    writes it to its JSON column as it is."""
+
+
 async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Bulk-insert `rows` with PostgreSQL's binary COPY, inside the session's transaction.
 
     For the set-based writers (invoice runs, the outbox): one round trip for any number of rows,
     where an executemany binds and executes each row. Constraints, defaults and triggers apply
     as for INSERT. Every row has the same keys, column names; a column left out gets its server
-    default. Values go to asyncpg's codecs as they are (`uuid.UUID`, `Decimal`, `date`, `str`),
-    JSON columns are serialised here, as SQLAlchemy would for an INSERT.
+    default. Values go to asyncpg's codecs as they are (`uuid.UUID`, `Decimal`, `date`, `str`);
+    JSON columns are serialised here as SQLAlchemy would for an INSERT, unless they hold
+    `JsonText`.
     """
     if not rows:
         return
     columns = list(rows[0])
-    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    values = itemgetter(*columns)  # a tuple of the values (one name: the value alone)
+    records = [values(row) if len(columns) > 1 else (values(row),) for row in rows]
+    json_columns = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
     if json_columns:
-        records = [
-            tuple(json.dumps(row[name]) if name in json_columns else row[name] for name in columns)
-            for row in rows
-        ]
-    else:
-        records = [tuple(row[name] for name in columns) for row in rows]
+        records = [_with_json(record, json_columns) for record in records]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(
         table.name, schema_name=table.schema, columns=columns, records=records
     )
+
+
+def _with_json(record: tuple[Any, ...], json_columns: list[int]) -> tuple[Any, ...]:
+    values = list(record)
+    for i in json_columns:
+        value = values[i]
+        values[i] = value if isinstance(value, JsonText) else json.dumps(value)
+    return tuple(values)

@@ -5,6 +5,7 @@ event is never sent for a change that rolled back, and never lost for one that c
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from q2c_shared.db import copy_rows
+from q2c_shared.db import JsonText, copy_rows
 from q2c_shared.events.contracts import EventData
 from q2c_shared.events.envelope import CloudEvent
 
@@ -72,16 +73,12 @@ def build_event(session: AsyncSession, data: EventData, *, subject: str | None) 
 
 
 def _row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
-    # `data` is JSON-ready already (build_event dumped it): only the envelope's own fields need
-    # dumping, not the payload a second time.
-    envelope = event.model_dump(mode="json", exclude={"data"})
-    envelope["data"] = event.data
     return {
         "id": uuid.UUID(event.id),
         "topic": topic,
         "message_key": key,
         "event_type": event.type,
-        "envelope": envelope,
+        "envelope": event.model_dump(mode="json"),
     }
 
 
@@ -102,12 +99,34 @@ async def enqueue_many(
 ) -> list[CloudEvent]:
     """Add many events with one COPY (batch writers: invoice runs, allocation batches):
     `(data, key, subject)` triples, written in the order given."""
-    if not items:
-        return []
     events = [build_event(session, data, subject=subject) for data, _, subject in items]
-    rows = [
-        _row(event, topic=data.topic, key=key)
-        for event, (data, key, _) in zip(events, items, strict=True)
-    ]
-    await copy_rows(session, OutboxEvent.__table__, rows)
+    await enqueue_built(
+        session,
+        [(event, data.topic, key) for event, (data, key, _) in zip(events, items, strict=True)],
+    )
     return events
+
+
+async def enqueue_built(
+    session: AsyncSession, events: Sequence[tuple[CloudEvent, str, str]]
+) -> None:
+    """Add events made beforehand with `build_event`: `(event, topic, key)` triples, written in
+    the order given, with one COPY.
+
+    For a writer that builds its events before it takes a lock, so as to hold the lock for
+    writing only (invoice-svc builds `InvoicePosted` before it takes the invoices' numbers)."""
+    await copy_rows(
+        session,
+        OutboxEvent.__table__,
+        [
+            {
+                "id": uuid.UUID(event.id),
+                "topic": topic,
+                "message_key": key,
+                "event_type": event.type,
+                # pydantic serialises the envelope in one go: no Python objects in between.
+                "envelope": JsonText(event.model_dump_json()),
+            }
+            for event, topic, key in events
+        ],
+    )

@@ -66,12 +66,11 @@ def draft_invoice(
     if not charges:
         raise ValueError("an invoice needs at least one charge")
     currency = key.currency
+    nothing = zero(currency)
     # Tax rates are a later issue: every line carries a zero tax amount until then.
-    lines = tuple(
-        DraftLine(period=_due_period(charge), tax_amount=zero(currency)) for charge in charges
-    )
-    subtotal = round_money(sum((line.period.amount for line in lines), zero(currency)), currency)
-    tax_total = round_money(sum((line.tax_amount for line in lines), zero(currency)), currency)
+    lines = tuple(DraftLine(period=_due_period(charge), tax_amount=nothing) for charge in charges)
+    subtotal = round_money(sum((line.period.amount for line in lines), nothing), currency)
+    tax_total = round_money(sum((line.tax_amount for line in lines), nothing), currency)
     return InvoiceDraft(
         key=key,
         legal_entity=_legal_entity(charges),

@@ -79,6 +79,14 @@ class BillingPeriod(SQLModel, table=True):
             "billable_date",
             postgresql_where=sql_text("status = 'pending'"),
         ),
+        # How a run finds them for a batch of bill-to accounts: per schedule, straight to the
+        # pending periods due, instead of reading every period of the schedule.
+        Index(
+            "ix_billing_periods_pending_by_schedule",
+            "billing_schedule_id",
+            "billable_date",
+            postgresql_where=sql_text("status = 'pending'"),
+        ),
     )
 
     id: uuid.UUID = columns.id_column()

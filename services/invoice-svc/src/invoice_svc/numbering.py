@@ -2,14 +2,14 @@
 
 A PostgreSQL sequence would leave gaps (a rolled-back transaction never returns its value), and
 tax authorities want invoice numbers without gaps. So the series is a row per (legal entity,
-kind) that posting locks `FOR UPDATE` and advances in its own transaction: a posting that rolls
-back gives its numbers back, and two postings in one series take turns. Numbers are assigned at
+kind) that posting advances in its own transaction, with one upsert whose row lock lasts until
+that transaction ends: a posting that rolls back gives its numbers back, and two postings in one
+series take turns. Numbers are assigned at
 posting only, never to drafts, so a deleted draft leaves no hole.
 """
 
 from enum import StrEnum
 
-from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,21 +54,19 @@ async def take_numbers(
     if count < 1:
         return []
     table = NumberSeries.__table__
-    key = series_key(legal_entity)
-    await session.execute(
-        insert(table)
-        .values(legal_entity=key, kind=kind, last_number=0)
-        .on_conflict_do_nothing(index_elements=["legal_entity", "kind"])
-    )
+    # One statement: the first posting of a series creates its row, later ones advance it.
+    # Either way the row stays locked until the transaction ends, so a second posting in the
+    # series waits here and then continues from this one's last number (or from the old one,
+    # should this transaction roll back).
     last_number = await session.scalar(
-        select(table.c.last_number)
-        .where(table.c.legal_entity == key, table.c.kind == kind)
-        .with_for_update()
+        insert(table)
+        .values(legal_entity=series_key(legal_entity), kind=kind, last_number=count)
+        .on_conflict_do_update(
+            index_elements=["legal_entity", "kind"],
+            set_={"last_number": table.c.last_number + count},
+        )
+        .returning(table.c.last_number)
     )
-    assert last_number is not None  # the row exists: inserted above or by an earlier posting
-    await session.execute(
-        update(table)
-        .where(table.c.legal_entity == key, table.c.kind == kind)
-        .values(last_number=last_number + count)
-    )
-    return [format_number(kind, value) for value in range(last_number + 1, last_number + count + 1)]
+    assert last_number is not None  # RETURNING always yields the row inserted or updated
+    first = last_number - count + 1
+    return [format_number(kind, value) for value in range(first, last_number + 1)]

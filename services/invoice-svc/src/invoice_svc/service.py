@@ -4,9 +4,10 @@ Functions flush, never commit: the request's or the consumed message's unit of w
 (q2c_shared.db); an invoice run commits once per batch in runs.py.
 """
 
+import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +34,10 @@ from q2c_shared.billing.periods import BillingPeriod
 from q2c_shared.billing.terms import PaymentTerm, due_date
 from q2c_shared.db import get_or_404
 from q2c_shared.events import contracts
+from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.ids import new_id
 from q2c_shared.money import round_money
-from q2c_shared.outbox import enqueue_many
+from q2c_shared.outbox import build_event, enqueue_built, enqueue_many
 from q2c_shared.pagination import PageRequest, fetch_page
 from q2c_shared.problems import Conflict
 
@@ -271,50 +273,152 @@ async def post_invoices(session: AsyncSession, invoice_ids: Sequence[uuid.UUID])
     (issue 4). Until then it gets no number and no `InvoicePosted`, and its credit lines stay
     on it, so nothing is credited twice; the draft can be posted once credit notes exist."""
     drafts = [
-        draft
+        draft._mapping
         for draft in await repository.lock_draft_invoices(session, invoice_ids)
         if can_post(draft.total)
     ]
     wanted_order = {invoice_id: position for position, invoice_id in enumerate(invoice_ids)}
-    by_series: dict[str, list[Any]] = defaultdict(list)
-    for draft in sorted(drafts, key=lambda row: wanted_order[row.id]):
-        by_series[numbering.series_key(draft.legal_entity)].append(draft)
+    postings = await _take_numbers(
+        session, sorted(drafts, key=lambda draft: wanted_order[draft["id"]])
+    )
+    await repository.mark_posted(session, postings)
+    posted_ids = [posting["invoice_id"] for posting in postings]
+    if posted_ids:
+        invoices = await repository.invoice_rows(session, posted_ids)
+        lines = await repository.lines_by_invoice(session, posted_ids)
+        await enqueue_many(
+            session,
+            [
+                _invoice_posted(
+                    _snapshot(
+                        invoice._mapping,
+                        [line._mapping for line in lines[invoice.id]],
+                        number=invoice.number,
+                    )
+                )
+                for invoice in invoices
+            ],
+        )
+    return posted_ids
+
+
+async def create_invoices(
+    session: AsyncSession,
+    invoices: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    *,
+    post: bool,
+) -> int:
+    """Write an invoice run's batch: its drafts and their lines (rows as runs.py makes them),
+    marking the billed periods invoiced. With `post`, post them by `post_invoices`' rules:
+    numbered from their legal entity's gapless series in the order given, drafts totalling
+    below zero left drafts, one `InvoicePosted` each through the outbox. Returns how many were
+    posted.
+
+    Unlike `post_invoices`, nothing is read back: the events are built from the rows written.
+    And all but the numbering is done before the first number is taken, since the series stays
+    locked from then until the batch commits, while the run's next batch waits for it: the
+    events are built in full, then given their numbers."""
+    await repository.insert_invoices(session, invoices, lines)
+    if not post:
+        return 0
+    postable = [invoice for invoice in invoices if can_post(invoice["total"])]
+    lines_of: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        lines_of[line["invoice_id"]].append(line)
+    events: dict[uuid.UUID, CloudEvent] = {}
+    for count, invoice in enumerate(postable, start=1):
+        snapshot = _snapshot(invoice, lines_of[invoice["id"]], number="")
+        events[invoice["id"]] = build_event(
+            session, contracts.InvoicePosted(invoice=snapshot), subject=str(invoice["id"])
+        )
+        if count % 100 == 0:
+            await asyncio.sleep(0)  # see runs.bill_accounts
+    postings = await _take_numbers(session, postable)
+    await repository.mark_posted(session, postings)
+    for posting in postings:
+        # Into the event's data as build_event serialised it: the contract's JSON form.
+        posted = events[posting["invoice_id"]].data["invoice"]
+        posted["number"] = posting["number"]
+        posted["due_date"] = posting["due_date"].isoformat()
+    await enqueue_built(
+        session,
+        [
+            (events[invoice["id"]], contracts.InvoicePosted.topic, str(invoice["account_id"]))
+            for invoice in postable
+        ],
+    )
+    return len(postings)
+
+
+async def _take_numbers(
+    session: AsyncSession, drafts: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A posting for each draft (`id`, `legal_entity`, `invoice_date`, `payment_term`): its
+    number from its legal entity's gapless series, in the order given, and its due date."""
+    by_series: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for draft in drafts:
+        by_series[numbering.series_key(draft["legal_entity"])].append(draft)
     postings: list[dict[str, Any]] = []
     for series in sorted(by_series):  # a fixed order of series locks: no deadlocks
         in_series = by_series[series]
         numbers = await numbering.take_numbers(
             session,
-            legal_entity=in_series[0].legal_entity,
+            legal_entity=in_series[0]["legal_entity"],
             kind=numbering.DocumentKind.INVOICE,
             count=len(in_series),
         )
         postings += [
             {
-                "invoice_id": draft.id,
+                "invoice_id": draft["id"],
                 "number": number,
-                "due_date": due_date(draft.invoice_date, draft.payment_term),
+                "due_date": due_date(draft["invoice_date"], draft["payment_term"]),
             }
             for draft, number in zip(in_series, numbers, strict=True)
         ]
-    await repository.mark_posted(session, postings)
-    posted_ids = [posting["invoice_id"] for posting in postings]
-    await _enqueue_invoice_posted(session, posted_ids)
-    return posted_ids
+    return postings
 
 
-async def _enqueue_invoice_posted(session: AsyncSession, invoice_ids: list[uuid.UUID]) -> None:
-    if not invoice_ids:
-        return
-    invoices = await repository.invoice_rows(session, invoice_ids)
-    lines = await repository.lines_by_invoice(session, invoice_ids)
-    events: list[tuple[contracts.EventData, str, str | None]] = []
-    for invoice in invoices:
-        public = _invoice_public(dict(invoice._mapping), lines[invoice.id])
-        snapshot = contracts.InvoiceSnapshot.model_validate(public.model_dump(mode="json"))
-        events.append(
-            (contracts.InvoicePosted(invoice=snapshot), str(invoice.account_id), str(invoice.id))
-        )
-    await enqueue_many(session, events)
+def _snapshot(
+    invoice: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], *, number: str
+) -> contracts.InvoiceSnapshot:
+    """What `InvoicePosted` tells of an invoice: its row, its lines' rows in position order."""
+    return contracts.InvoiceSnapshot(
+        id=str(invoice["id"]),
+        number=number,
+        account_id=str(invoice["account_id"]),
+        legal_entity=invoice["legal_entity"],
+        invoice_date=invoice["invoice_date"],
+        due_date=invoice["due_date"],
+        currency=invoice["currency"],
+        payment_term=invoice["payment_term"],
+        subtotal=invoice["subtotal"],
+        tax_total=invoice["tax_total"],
+        total=invoice["total"],
+        balance=invoice["balance"],
+        lines=[
+            contracts.InvoiceLineSnapshot(
+                id=str(line["id"]),
+                order_id=str(line["order_id"]),
+                order_product_id=str(line["order_product_id"]),
+                product_id=str(line["product_id"]),
+                description=line["description"],
+                period_start=line["period_start"],
+                period_end=line["period_end"],
+                quantity=line["quantity"],
+                amount=line["amount"],
+                tax_amount=line["tax_amount"],
+            )
+            for line in lines
+        ],
+    )
+
+
+def _invoice_posted(
+    snapshot: contracts.InvoiceSnapshot,
+) -> tuple[contracts.EventData, str, str | None]:
+    """The event, keyed by the bill-to account so that one account's events stay in order."""
+    return contracts.InvoicePosted(invoice=snapshot), snapshot.account_id, snapshot.id
 
 
 # --- payments -------------------------------------------------------------------------------

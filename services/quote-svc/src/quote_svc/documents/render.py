@@ -16,6 +16,7 @@ from weasyprint.urls import URLFetcher
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.preview import ChargeLine, PreviewInvoice, first_invoices
+from q2c_shared.documents import BASE_STYLESHEET
 from q2c_shared.documents import formatting as fmt
 from q2c_shared.documents.images import data_url
 from quote_svc.schemas import AccountPublic, QuoteLinePublic, QuotePublic, QuoteStatus
@@ -82,7 +83,10 @@ def render_quote_pdf(
     # Only data: URLs (the embedded logo) may be loaded: a document never fetches anything.
     fetcher = URLFetcher(allowed_protocols={"data"})
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
-        stylesheets=[weasyprint.CSS(string=_STYLESHEET, url_fetcher=fetcher)]
+        stylesheets=[
+            weasyprint.CSS(string=BASE_STYLESHEET, url_fetcher=fetcher),
+            weasyprint.CSS(string=_STYLESHEET, url_fetcher=fetcher),
+        ]
     )
 
 

@@ -1,0 +1,42 @@
+"""invoice-svc's OpenAPI document is complete: partners integrate from it alone.
+
+Built from `create_app()` without entering its lifespan, so no database or broker is needed.
+"""
+
+from typing import Any
+
+import pytest
+
+from invoice_svc import schemas
+from invoice_svc.app import create_app
+from q2c_shared.testing import openapi
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return create_app().openapi()
+
+
+def test_every_operation_has_a_summary_and_a_description(document: dict[str, Any]) -> None:
+    assert openapi.undocumented_operations(document) == []
+
+
+def test_every_schema_property_says_what_it_means(document: dict[str, Any]) -> None:
+    assert openapi.undescribed_properties(document) == []
+
+
+def test_every_query_and_header_parameter_is_described(document: dict[str, Any]) -> None:
+    assert openapi.undescribed_parameters(document) == []
+
+
+def test_every_request_body_shows_an_example(document: dict[str, Any]) -> None:
+    assert list(openapi.request_body_schemas(document))
+    assert openapi.request_bodies_without_examples(document) == []
+
+
+def test_every_example_is_valid_for_its_model(document: dict[str, Any]) -> None:
+    assert openapi.invalid_examples(document, openapi.models_by_name(schemas)) == []
+
+
+def test_v1_operations_document_their_problem_responses(document: dict[str, Any]) -> None:
+    assert openapi.operations_without_problem_responses(document) == []
