@@ -26,6 +26,9 @@ test: install ## lint, then unit, integration and end-to-end tests against real 
 	$(UV) run ruff check .
 	$(UV) run q2c-dev test $(SUITES)
 
+bench: install ## time an invoice run with posting (options: make bench ARGS="--accounts 2000")
+	$(UV) run python bench/invoice_run.py $(ARGS)
+
 lint: install ## ruff
 	$(UV) run ruff check .
 

@@ -104,8 +104,8 @@ async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[
     if not rows:
         return
     columns = list(rows[0])
-    values = itemgetter(*columns)  # a tuple of the values (one name: the value alone)
-    records = [values(row) if len(columns) > 1 else (values(row),) for row in rows]
+    pick = itemgetter(*columns)  # the values as a tuple (of one name: the value alone)
+    records = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
     json_columns = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
     if json_columns:
         records = [_with_json(record, json_columns) for record in records]

@@ -4,8 +4,8 @@ A PostgreSQL sequence would leave gaps (a rolled-back transaction never returns 
 tax authorities want invoice numbers without gaps. So the series is a row per (legal entity,
 kind) that posting advances in its own transaction, with one upsert whose row lock lasts until
 that transaction ends: a posting that rolls back gives its numbers back, and two postings in one
-series take turns. Numbers are assigned at
-posting only, never to drafts, so a deleted draft leaves no hole.
+series take turns. Numbers are assigned at posting only, never to drafts, so a deleted draft
+leaves no hole.
 """
 
 from enum import StrEnum

@@ -186,7 +186,7 @@ async def lock_due_periods(
         .with_for_update(of=_periods, skip_locked=True)
     )
     result = await session.execute(statement)
-    due_period = namedtuple("DuePeriodRow", list(result.keys()))  # type: ignore[misc]
+    due_period = namedtuple("DuePeriodRow", list(result.keys()))
     return [due_period._make(row) for row in result]
 
 
