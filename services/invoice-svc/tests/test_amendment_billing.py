@@ -57,11 +57,15 @@ def _periods(schedule):
 
 
 async def _invoice_posted_events(database) -> int:
+    return await _events(database, "InvoicePosted")
+
+
+async def _events(database, event_type: str) -> int:
     async with database.transaction() as session:
         return await session.scalar(
             select(func.count())
             .select_from(OutboxEvent)
-            .where(OutboxEvent.event_type == "InvoicePosted")
+            .where(OutboxEvent.event_type == event_type)
         )
 
 
@@ -102,9 +106,7 @@ async def test_a_seat_added_in_month_three_bills_prorated_from_that_day(service,
     assert both["grouping"]["bill_to_account_id"] == account_id
 
 
-async def test_a_removed_seat_is_credited_on_the_next_run_and_a_negative_invoice_stays_draft(
-    service, settings
-):
+async def test_a_removed_seat_is_credited_on_the_next_run_by_a_credit_note(service, settings):
     account_id, contract_id, original = _contract(seats="2")
     amendment = _amendment(account_id, contract_id, original, delta="-1")
     await activate_orders(service.client, settings, original, amendment)
@@ -120,19 +122,27 @@ async def test_a_removed_seat_is_credited_on_the_next_run_and_a_negative_invoice
 
     (charges,) = await invoices_of(service.client, invoice_run_id=billed["id"])
     assert (charges["status"], charges["total"]) == ("posted", "158.00")  # 34 + 62 + 62
-    (credit,) = await invoices_of(service.client, invoice_run_id=credited["id"])
-    assert (credit["status"], credit["number"], credit["total"]) == ("draft", None, "-22.00")
-    assert [(i["period_start"], i["quantity"], i["amount"]) for i in credit["lines"]] == [
-        ("2026-03-10", "-1", "-22.00")
+    # The credits alone outweigh the charges: a credit note, not a negative invoice.
+    assert await invoices_of(service.client, invoice_run_id=credited["id"]) == []
+    assert (credited["invoices_created"], credited["credit_notes_created"]) == (0, 1)
+    notes = (await service.client.get("/v1/credit-notes", params={"account_id": account_id})).json()
+    (note,) = notes["items"]
+    assert (note["status"], note["number"], note["total"], note["invoice_id"]) == (
+        "issued",
+        "CN-000001",
+        "22.00",
+        None,
+    )
+    assert note["invoice_run_id"] == credited["id"]
+    assert [(i["period_start"], i["quantity"], i["amount"]) for i in note["lines"]] == [
+        ("2026-03-10", "1", "22.00")
     ]
-    assert (credited["invoices_created"], credited["invoices_posted"]) == (1, 0)
-    refused = await service.client.post(f"/v1/invoices/{credit['id']}/post")
-    assert refused.status_code == 409
-    assert refused.json()["code"] == "invoice_total_negative"
     (april,) = await invoices_of(service.client, invoice_run_id=netted["id"])
     assert (april["status"], april["total"]) == ("posted", "31.00")
     assert sorted(line["amount"] for line in april["lines"]) == ["-31.00", "62.00"]
-    # Posted: the charges and April's net invoice; never the negative draft.
     assert await _invoice_posted_events(service.database) == 2
+    assert await _events(service.database, "CreditNoteIssued") == 1
     periods = (await schedules_of(service.client, amendment.subject))[0]["periods"]
     assert [p["status"] for p in periods[:3]] == ["invoiced", "invoiced", "pending"]
+    assert (periods[0]["credit_note_id"], periods[0]["invoice_id"]) == (note["id"], None)
+    assert periods[1]["invoice_id"] == april["id"]

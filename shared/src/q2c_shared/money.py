@@ -107,13 +107,15 @@ def zero(currency: str) -> Decimal:
     return round_money(Decimal(0), currency)
 
 
-def _refuse_float(value: Any) -> Any:
+def refuse_float(value: Any) -> Any:
+    """A `BeforeValidator` for decimals that must not arrive as JSON floats."""
     if isinstance(value, float):
         raise ValueError('send money as a decimal string such as "1234.50", not a JSON number')
     return value
 
 
-def _plain(value: Decimal) -> str:
+def plain_decimal(value: Decimal) -> str:
+    """A decimal in plain digits, the wire format of every decimal string."""
     # `str()` switches to exponent notation ("1E+3", "0E-7") for some scales; the wire format
     # promises plain digits.
     return format(value, "f")
@@ -129,8 +131,8 @@ _DECIMAL_STRING = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
 
 Amount = Annotated[
     Decimal,
-    BeforeValidator(_refuse_float),
-    PlainSerializer(_plain, return_type=str, when_used="json"),
+    BeforeValidator(refuse_float),
+    PlainSerializer(plain_decimal, return_type=str, when_used="json"),
     WithJsonSchema(
         {
             **_DECIMAL_STRING,
@@ -143,12 +145,20 @@ Amount = Annotated[
 
 Quantity = Annotated[
     Decimal,
-    BeforeValidator(_refuse_float),
-    PlainSerializer(_plain, return_type=str, when_used="json"),
+    BeforeValidator(refuse_float),
+    PlainSerializer(plain_decimal, return_type=str, when_used="json"),
     WithJsonSchema({**_DECIMAL_STRING, "examples": ["10"]}),
     Field(examples=["10"]),
 ]
 """A quantity (may be fractional for usage, e.g. hours); decimal string or integer."""
+
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(refuse_float),
+    PlainSerializer(plain_decimal, return_type=str, when_used="json"),
+    WithJsonSchema({**_DECIMAL_STRING, "examples": ["19"]}),
+]
+"""A percentage (a rate, a discount) as a decimal string: `"19"`, `"8.875"`."""
 
 CurrencyCode = Annotated[
     str,

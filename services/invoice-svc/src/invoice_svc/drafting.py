@@ -5,12 +5,14 @@ them, and this module says what each invoice holds; the run then writes it all i
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from invoice_svc.grouping import BillableCharge, InvoiceKey
 from invoice_svc.schemas import PaymentStatus
+from invoice_svc.tax import UNKNOWN_BILL_TO, BillToTaxProfile, TaxRateTable, line_tax
 from q2c_shared.billing.terms import due_date
 from q2c_shared.money import round_money, zero
 
@@ -31,12 +33,29 @@ class DuePeriod:
     period_end: date
     quantity: Decimal
     amount: Decimal
+    tax_code: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class DraftLine:
     period: DuePeriod
+    tax_rate_percent: Decimal | None
     tax_amount: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaxContext:
+    """The tax rates in force and the tax profiles of the bill-to accounts being drafted (by
+    account id as grouping spells it); an account missing from `bill_tos` bears no tax."""
+
+    rates: TaxRateTable
+    bill_tos: Mapping[str, BillToTaxProfile]
+
+    def rate_for(self, bill_to_account_id: str, tax_code: str | None) -> Decimal | None:
+        return self.rates.rate_for(self.bill_tos.get(bill_to_account_id, UNKNOWN_BILL_TO), tax_code)
+
+
+NO_TAX = TaxContext(rates=TaxRateTable(()), bill_tos={})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,23 +71,35 @@ class InvoiceDraft:
 
 
 def draft_invoices(
-    groups: dict[InvoiceKey, list[BillableCharge]], *, invoice_date: date
+    groups: dict[InvoiceKey, list[BillableCharge]],
+    *,
+    invoice_date: date,
+    tax: TaxContext = NO_TAX,
 ) -> list[InvoiceDraft]:
     """One draft per group, in the groups' order, lines in the charges' order."""
     return [
-        draft_invoice(key, charges, invoice_date=invoice_date) for key, charges in groups.items()
+        draft_invoice(key, charges, invoice_date=invoice_date, tax=tax)
+        for key, charges in groups.items()
     ]
 
 
 def draft_invoice(
-    key: InvoiceKey, charges: list[BillableCharge], *, invoice_date: date
+    key: InvoiceKey,
+    charges: list[BillableCharge],
+    *,
+    invoice_date: date,
+    tax: TaxContext = NO_TAX,
 ) -> InvoiceDraft:
+    """The invoice of one group: each line taxed at the rate of the bill-to account's address
+    and the product's tax code, rounded per line (tax.py); totals are sums of rounded lines."""
     if not charges:
         raise ValueError("an invoice needs at least one charge")
     currency = key.currency
     nothing = zero(currency)
-    # Tax rates are a later issue: every line carries a zero tax amount until then.
-    lines = tuple(DraftLine(period=_due_period(charge), tax_amount=nothing) for charge in charges)
+    lines = tuple(
+        _taxed_line(_due_period(charge), key.bill_to_account_id, currency, tax)
+        for charge in charges
+    )
     subtotal = round_money(sum((line.period.amount for line in lines), nothing), currency)
     tax_total = round_money(sum((line.tax_amount for line in lines), nothing), currency)
     return InvoiceDraft(
@@ -83,20 +114,36 @@ def draft_invoice(
     )
 
 
+def _taxed_line(
+    period: DuePeriod, bill_to_account_id: str, currency: str, tax: TaxContext
+) -> DraftLine:
+    rate = tax.rate_for(bill_to_account_id, period.tax_code)
+    return DraftLine(
+        period=period, tax_rate_percent=rate, tax_amount=line_tax(period.amount, rate, currency)
+    )
+
+
 def can_post(total: Decimal) -> bool:
     """Whether an invoice may be posted: not while it totals below zero.
 
     An amendment that removes seats bills credits (negative lines). On an invoice with charges
     they lower the total; an invoice of credits alone (or mostly) would owe the customer money,
-    which is a credit note's job (issue 4), so it stays a draft until then."""
+    which is a credit note's job: invoice runs issue credit notes for such bill-tos."""
     return total >= 0
 
 
-def payment_status(total: Decimal, amount_paid: Decimal) -> PaymentStatus:
-    """`paid` once nothing is left to pay (a zero invoice is paid from the start)."""
-    if amount_paid >= total:
+def open_balance(total: Decimal, credited_total: Decimal, amount_paid: Decimal) -> Decimal:
+    """What is still owed. Never below zero: a credit note for an invoice paid already credits
+    the account instead (payment-svc keeps it as the account's credit balance)."""
+    return max(total - credited_total - amount_paid, Decimal(0) * total)
+
+
+def payment_status(total: Decimal, settled: Decimal) -> PaymentStatus:
+    """`paid` once payments and credit notes (`settled`) cover the total (a zero invoice is
+    paid from the start), `partially_paid` while they cover part of it."""
+    if settled >= total:
         return PaymentStatus.PAID
-    if amount_paid > 0:
+    if settled > 0:
         return PaymentStatus.PARTIALLY_PAID
     return PaymentStatus.UNPAID
 

@@ -2,20 +2,27 @@
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from invoice_svc import service
 from invoice_svc.documents import pdf_filename, render_invoice_pdf
-from invoice_svc.models import Invoice, InvoiceRun
+from invoice_svc.models import CreditNote, Invoice, InvoiceRun, TaxRate
 from invoice_svc.schemas import (
     BillingSchedulePublic,
+    CreditNoteCreate,
+    CreditNotePublic,
+    CreditNoteStatus,
     InvoicePublic,
     InvoiceRunCreate,
     InvoiceRunPublic,
     InvoiceRunStatus,
     InvoiceStatus,
+    TaxRateCreate,
+    TaxRatePublic,
+    TaxRateUpdate,
 )
 from invoice_svc.settings import InvoiceSettings
 from q2c_shared.db import SessionDep, get_or_404
@@ -25,6 +32,8 @@ from q2c_shared.pagination import Page, PageDep
 billing_schedules = APIRouter(prefix="/billing-schedules", tags=["billing schedules"])
 invoice_runs = APIRouter(prefix="/invoice-runs", tags=["invoice runs"])
 invoices = APIRouter(prefix="/invoices", tags=["invoices"])
+tax_rates = APIRouter(prefix="/tax-rates", tags=["tax rates"])
+credit_notes = APIRouter(prefix="/credit-notes", tags=["credit notes"])
 
 
 # --- billing schedules ----------------------------------------------------------------------
@@ -188,4 +197,119 @@ async def post_invoice(invoice_id: uuid.UUID, session: SessionDep) -> InvoicePub
     return await service.invoice_public(session, await service.post_invoice(session, invoice_id))
 
 
-routers = [billing_schedules, invoice_runs, invoices]
+@invoices.post(
+    "/{invoice_id}/credit-notes",
+    status_code=201,
+    response_model=CreditNotePublic,
+    summary="Credit a posted invoice",
+)
+async def credit_invoice(
+    invoice_id: uuid.UUID, body: CreditNoteCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
+    """Issue a credit note for the invoice: in full (omit `lines`: everything not credited yet)
+    or by line (an amount of each line, at most what is left of it; its tax goes with it, at
+    the line's rate). It is numbered from the legal entity's gapless `CN-` series, lowers the
+    invoice's balance and emits `CreditNoteIssued`. Unknown invoice: 404; a draft (409
+    `invoice_not_posted`); nothing left to credit (409 `invoice_fully_credited`); a line not on
+    the invoice, named twice, itself a credit, or credited beyond what is left: 422. Send an
+    `Idempotency-Key` to retry safely."""
+
+    async def create() -> CreditNotePublic:
+        credit_note = await service.credit_invoice(
+            session, invoice_id, body, today=datetime.now(UTC).date()
+        )
+        return await service.credit_note_public(session, credit_note)
+
+    return await idempotency.respond(session, create, status_code=201)
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+@credit_notes.get("", summary="List credit notes")
+async def list_credit_notes(
+    session: SessionDep,
+    page: PageDep,
+    account_id: Annotated[
+        uuid.UUID | None, Query(description="Only the credit notes of this bill-to account.")
+    ] = None,
+    invoice_id: Annotated[
+        uuid.UUID | None, Query(description="Only the credit notes of this invoice.")
+    ] = None,
+    status: Annotated[
+        CreditNoteStatus | None, Query(description="`draft` or `issued` only.")
+    ] = None,
+) -> Page[CreditNotePublic]:
+    """Credit notes with their lines, newest first. A `cursor` this API did not give out:
+    422."""
+    items, next_cursor = await service.list_credit_notes(
+        session, page, account_id=account_id, invoice_id=invoice_id, status=status
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@credit_notes.get("/{credit_note_id}", summary="Get a credit note")
+async def get_credit_note(credit_note_id: uuid.UUID, session: SessionDep) -> CreditNotePublic:
+    """The credit note with its lines and totals. Unknown id: 404."""
+    return await service.credit_note_public(
+        session, await get_or_404(session, CreditNote, credit_note_id, label="credit note")
+    )
+
+
+@credit_notes.post("/{credit_note_id}/issue", summary="Issue a draft credit note")
+async def issue_credit_note(credit_note_id: uuid.UUID, session: SessionDep) -> CreditNotePublic:
+    """Number a draft credit note (left by an invoice run that did not post) from the legal
+    entity's gapless `CN-` series and emit `CreditNoteIssued`. Unknown id: 404; issued already:
+    409 `credit_note_not_draft`."""
+    return await service.credit_note_public(
+        session, await service.issue_credit_note(session, credit_note_id)
+    )
+
+
+# --- tax rates ------------------------------------------------------------------------------
+
+
+@tax_rates.post("", status_code=201, summary="Create a tax rate")
+async def create_tax_rate(body: TaxRateCreate, session: SessionDep) -> TaxRatePublic:
+    """The percent a product tax code bears in a country, or in one region of it (which then
+    beats the country's rate there). Invoice lines are taxed at the rate of the bill-to
+    account's billing address and the product's tax code, rounded per line; tax-exempt accounts,
+    accounts without an address and products without a tax code bear none. A rate for the same
+    country, region and tax code exists: 409 `tax_rate_exists` (change it with PATCH)."""
+    return TaxRatePublic.model_validate(await service.create_tax_rate(session, body))
+
+
+@tax_rates.get("", summary="List tax rates")
+async def list_tax_rates(
+    session: SessionDep,
+    page: PageDep,
+    country: Annotated[
+        str | None, Query(description="Only this country's rates (ISO 3166-1 alpha-2).")
+    ] = None,
+    tax_code: Annotated[str | None, Query(description="Only the rates of this tax code.")] = None,
+) -> Page[TaxRatePublic]:
+    """The tax rates, newest first. A `cursor` this API did not give out: 422."""
+    rows, next_cursor = await service.list_tax_rates(
+        session, page, country=country, tax_code=tax_code
+    )
+    return Page(items=[TaxRatePublic.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@tax_rates.get("/{tax_rate_id}", summary="Get a tax rate")
+async def get_tax_rate(tax_rate_id: uuid.UUID, session: SessionDep) -> TaxRatePublic:
+    """One tax rate. Unknown id: 404."""
+    return TaxRatePublic.model_validate(
+        await get_or_404(session, TaxRate, tax_rate_id, label="tax rate")
+    )
+
+
+@tax_rates.patch("/{tax_rate_id}", summary="Change a tax rate")
+async def update_tax_rate(
+    tax_rate_id: uuid.UUID, body: TaxRateUpdate, session: SessionDep
+) -> TaxRatePublic:
+    """A new percent for the rate's country, region and tax code. Posted invoices keep the rate
+    they were taxed at; drafts are taxed again when they are posted. Unknown id: 404."""
+    return TaxRatePublic.model_validate(await service.update_tax_rate(session, tax_rate_id, body))
+
+
+routers = [billing_schedules, invoice_runs, invoices, credit_notes, tax_rates]

@@ -9,7 +9,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
@@ -22,6 +33,10 @@ from q2c_shared.outbox import OutboxEvent  # noqa: F401 - a table of this servic
 
 def _counter() -> Any:
     return Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+def _percent() -> Any:
+    return Field(default=None, sa_column=Column(Numeric(), nullable=True))
 
 
 class BillingSchedule(SQLModel, table=True):
@@ -100,6 +115,8 @@ class BillingPeriod(SQLModel, table=True):
     amount: Decimal = columns.money()
     status: str = columns.text(20, nullable=False)
     invoice_id: uuid.UUID | None = columns.reference("invoices.id", nullable=True)
+    credit_note_id: uuid.UUID | None = columns.reference("credit_notes.id", nullable=True)
+    """Set instead of `invoice_id` when a run's credits for a bill-to outweighed its charges."""
 
 
 class InvoiceRun(SQLModel, table=True):
@@ -124,6 +141,7 @@ class InvoiceRun(SQLModel, table=True):
     invoices_created: int = _counter()
     lines_created: int = _counter()
     invoices_posted: int = _counter()
+    credit_notes_created: int = _counter()
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = columns.created_at()
     started_at: datetime | None = columns.timestamp()
@@ -158,6 +176,8 @@ class Invoice(SQLModel, table=True):
     subtotal: Decimal = columns.money()
     tax_total: Decimal = columns.money()
     total: Decimal = columns.money()
+    credited_total: Decimal = columns.money()
+    """What the invoice's credit notes took off its total, tax included."""
     amount_paid: Decimal = columns.money()
     balance: Decimal = columns.money()
     payment_status: str = columns.text(20, nullable=False)
@@ -184,7 +204,101 @@ class InvoiceLine(SQLModel, table=True):
     period_end: date = columns.day()
     quantity: Decimal = columns.quantity()
     amount: Decimal = columns.money()
+    tax_rate_percent: Decimal | None = _percent()
+    """The rate the line was taxed at; null when it bears no tax (tax.py)."""
     tax_amount: Decimal = columns.money()
+
+
+class CreditNote(SQLModel, table=True):
+    """What the seller owes back: a posted invoice credited in full or by line, or a run's
+    credits for a bill-to that outweighed its charges. Amounts are positive: what is credited.
+
+    Issued credit notes are numbered from their legal entity's gapless `CN-` series; a run that
+    leaves its invoices as drafts leaves its credit notes as drafts too.
+    """
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        Index(
+            "uq_credit_notes_legal_entity_number",
+            "legal_entity",
+            "number",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+            postgresql_where=sql_text("number IS NOT NULL"),
+        ),
+        CheckConstraint("total >= 0", name="ck_credit_notes_total_not_negative"),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    number: str | None = columns.text(30)
+    status: str = columns.text(20, nullable=False, index=True)
+    account_id: uuid.UUID = columns.reference()
+    """The bill-to account credited."""
+    legal_entity: str | None = columns.text()
+    currency: str = columns.text(3, nullable=False)
+    invoice_id: uuid.UUID | None = columns.reference("invoices.id", nullable=True)
+    """The invoice credited; null for a run's credit note, which credits the account."""
+    invoice_run_id: uuid.UUID | None = columns.reference("invoice_runs.id", nullable=True)
+    reason: str = columns.text(500, nullable=False)
+    issue_date: date = columns.day()
+    subtotal: Decimal = columns.money()
+    tax_total: Decimal = columns.money()
+    total: Decimal = columns.money()
+    grouping: dict[str, Any] | None = columns.json_document()
+    created_at: datetime = columns.created_at()
+    issued_at: datetime | None = columns.timestamp()
+
+
+class CreditNoteLine(SQLModel, table=True):
+    __tablename__ = "credit_note_lines"
+
+    id: uuid.UUID = columns.id_column()
+    credit_note_id: uuid.UUID = columns.reference("credit_notes.id", ondelete="CASCADE")
+    position: int = columns.integer(nullable=False)
+    invoice_line_id: uuid.UUID | None = columns.reference("invoice_lines.id", nullable=True)
+    """The invoice line credited (credit notes of an invoice)."""
+    # UNIQUE, as on invoice lines: a run's credit for a period is never issued twice.
+    billing_period_id: uuid.UUID | None = columns.reference(
+        "billing_periods.id", nullable=True, unique=True
+    )
+    order_id: uuid.UUID = columns.reference(index=False)
+    order_product_id: uuid.UUID = columns.reference(index=False)
+    product_id: uuid.UUID = columns.reference(index=False)
+    description: str = columns.text(nullable=False)
+    period_start: date = columns.day()
+    period_end: date = columns.day()
+    quantity: Decimal = columns.quantity()
+    amount: Decimal = columns.money()
+    tax_rate_percent: Decimal | None = _percent()
+    tax_amount: Decimal = columns.money()
+
+
+class TaxRate(SQLModel, table=True):
+    """The percent a product tax code bears in a country, or in one region of it."""
+
+    __tablename__ = "tax_rates"
+    __table_args__ = (
+        Index(
+            "uq_tax_rates_jurisdiction_tax_code",
+            "country",
+            "region",
+            "tax_code",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+        CheckConstraint(
+            "rate_percent >= 0 AND rate_percent <= 100", name="ck_tax_rates_rate_percent"
+        ),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    country: str = columns.text(2, nullable=False)
+    region: str | None = columns.text(100)
+    tax_code: str = columns.text(50, nullable=False)
+    rate_percent: Decimal = Field(sa_column=Column(Numeric(), nullable=False))
+    created_at: datetime = columns.created_at()
+    updated_at: datetime = columns.created_at()
 
 
 class NumberSeries(SQLModel, table=True):

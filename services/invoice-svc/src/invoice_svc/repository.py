@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Numeric,
     Row,
     String,
     TableValuedAlias,
@@ -26,11 +27,16 @@ from invoice_svc.models import (
     BillingPeriod,
     BillingSchedule,
     BillToAccount,
+    CreditNote,
+    CreditNoteLine,
     Invoice,
     InvoiceLine,
     InvoiceRun,
+    TaxRate,
 )
-from invoice_svc.schemas import InvoiceRunStatus, InvoiceStatus, PeriodStatus
+from invoice_svc.schemas import CreditNoteStatus, InvoiceRunStatus, InvoiceStatus, PeriodStatus
+from invoice_svc.tax import BillToTaxProfile, TaxRateTable
+from invoice_svc.tax import TaxRate as TaxRateRule
 from q2c_shared.db import copy_rows
 
 _schedules = BillingSchedule.__table__
@@ -159,6 +165,7 @@ async def lock_due_periods(
             _schedules.c.product_id,
             _schedules.c.description,
             _schedules.c.quantity,
+            _schedules.c.tax_code,
             _schedules.c.account_id,
             _schedules.c.order_billing_account_id,
             _schedules.c.product_billing_account_id,
@@ -191,7 +198,13 @@ async def lock_due_periods(
 
 
 async def count_run_progress(
-    session: AsyncSession, run_id: uuid.UUID, *, invoices: int, lines: int, posted: int
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    *,
+    invoices: int,
+    lines: int,
+    posted: int,
+    credit_notes: int = 0,
 ) -> None:
     await session.execute(
         update(_runs)
@@ -200,6 +213,7 @@ async def count_run_progress(
             invoices_created=_runs.c.invoices_created + invoices,
             lines_created=_runs.c.lines_created + lines,
             invoices_posted=_runs.c.invoices_posted + posted,
+            credit_notes_created=_runs.c.credit_notes_created + credit_notes,
         )
     )
 
@@ -311,6 +325,179 @@ async def lines_by_invoice(
     return grouped
 
 
+async def lines_with_tax_codes(
+    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """The invoices' lines (`id`, `amount`) with their product's tax code, by invoice."""
+    result = await session.execute(
+        select(_lines.c.id, _lines.c.invoice_id, _lines.c.amount, _schedules.c.tax_code)
+        .join(_schedules, _schedules.c.id == _lines.c.billing_schedule_id)
+        .where(_one_of(_lines.c.invoice_id, invoice_ids))
+        .order_by(_lines.c.invoice_id, _lines.c.position)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for line in result:
+        grouped[line.invoice_id].append(line)
+    return grouped
+
+
+async def set_line_taxes(session: AsyncSession, line_taxes: list[dict[str, Any]]) -> None:
+    """Each of `line_id`, `tax_rate_percent`, `tax_amount`: one `UPDATE ... FROM unnest`."""
+    if not line_taxes:
+        return
+    taxed = _unnest(
+        line_id=([t["line_id"] for t in line_taxes], UUID(as_uuid=True)),
+        tax_rate_percent=([t["tax_rate_percent"] for t in line_taxes], Numeric()),
+        tax_amount=([t["tax_amount"] for t in line_taxes], Numeric()),
+    )
+    await session.execute(
+        update(_lines)
+        .where(_lines.c.id == taxed.c.line_id)
+        .values(tax_rate_percent=taxed.c.tax_rate_percent, tax_amount=taxed.c.tax_amount)
+    )
+
+
+async def set_invoice_totals(session: AsyncSession, totals: list[dict[str, Any]]) -> None:
+    """Each of `invoice_id`, `tax_total`, `total`, `balance`, `payment_status`."""
+    if not totals:
+        return
+    changed = _unnest(
+        invoice_id=([t["invoice_id"] for t in totals], UUID(as_uuid=True)),
+        tax_total=([t["tax_total"] for t in totals], Numeric()),
+        total=([t["total"] for t in totals], Numeric()),
+        balance=([t["balance"] for t in totals], Numeric()),
+        payment_status=([t["payment_status"] for t in totals], String()),
+    )
+    await session.execute(
+        update(_invoices)
+        .where(_invoices.c.id == changed.c.invoice_id)
+        .values(
+            tax_total=changed.c.tax_total,
+            total=changed.c.total,
+            balance=changed.c.balance,
+            payment_status=changed.c.payment_status,
+        )
+    )
+
+
+async def insert_tax_rate(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
+    """Insert a tax rate; None when its jurisdiction and tax code have one already."""
+    table = TaxRate.__table__
+    return await session.scalar(
+        insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    )
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+async def creditable_lines(session: AsyncSession, invoice_id: uuid.UUID) -> list[Row[Any]]:
+    """The invoice's lines with what issued credit notes took of each (`credited_amount`,
+    `credited_tax`), in position order. Callers hold the invoice's row lock, so no credit note
+    of it is issued meanwhile."""
+    notes = CreditNote.__table__
+    credit_lines = CreditNoteLine.__table__
+    credited = (
+        select(
+            credit_lines.c.invoice_line_id,
+            func.sum(credit_lines.c.amount).label("credited_amount"),
+            func.sum(credit_lines.c.tax_amount).label("credited_tax"),
+        )
+        .join(notes, notes.c.id == credit_lines.c.credit_note_id)
+        .where(notes.c.invoice_id == invoice_id, notes.c.status == CreditNoteStatus.ISSUED)
+        .group_by(credit_lines.c.invoice_line_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(
+            _lines.c.id.label("invoice_line_id"),
+            _lines.c.order_id,
+            _lines.c.order_product_id,
+            _lines.c.product_id,
+            _lines.c.description,
+            _lines.c.period_start,
+            _lines.c.period_end,
+            _lines.c.quantity,
+            _lines.c.amount,
+            _lines.c.tax_rate_percent,
+            _lines.c.tax_amount,
+            func.coalesce(credited.c.credited_amount, 0).label("credited_amount"),
+            func.coalesce(credited.c.credited_tax, 0).label("credited_tax"),
+        )
+        .outerjoin(credited, credited.c.invoice_line_id == _lines.c.id)
+        .where(_lines.c.invoice_id == invoice_id)
+        .order_by(_lines.c.position)
+    )
+    return list(result.all())
+
+
+async def insert_credit_notes(
+    session: AsyncSession, notes: list[dict[str, Any]], lines: list[dict[str, Any]]
+) -> None:
+    """Bulk-insert credit notes and their lines (COPY); the billing periods a run's credit
+    notes credit are marked invoiced, pointing at their credit note, in one statement. A
+    period already on a credit note line fails the whole batch (UNIQUE)."""
+    if not notes:
+        return
+    await copy_rows(session, CreditNote.__table__, notes)
+    await copy_rows(session, CreditNoteLine.__table__, lines)
+    period_lines = [line for line in lines if line["billing_period_id"] is not None]
+    if not period_lines:
+        return
+    credited = _unnest(
+        billing_period_id=(
+            [line["billing_period_id"] for line in period_lines],
+            UUID(as_uuid=True),
+        ),
+        credit_note_id=([line["credit_note_id"] for line in period_lines], UUID(as_uuid=True)),
+    )
+    await session.execute(
+        update(_periods)
+        .where(_periods.c.id == credited.c.billing_period_id)
+        .values(status=PeriodStatus.INVOICED, credit_note_id=credited.c.credit_note_id)
+    )
+
+
+async def mark_credit_notes_issued(session: AsyncSession, issuings: list[dict[str, Any]]) -> None:
+    """Each of `credit_note_id`, `number`: numbered and issued in one `UPDATE ... FROM`."""
+    if not issuings:
+        return
+    issued = _unnest(
+        credit_note_id=([i["credit_note_id"] for i in issuings], UUID(as_uuid=True)),
+        number=([i["number"] for i in issuings], String()),
+    )
+    notes = CreditNote.__table__
+    await session.execute(
+        update(notes)
+        .where(notes.c.id == issued.c.credit_note_id)
+        .values(number=issued.c.number, status=CreditNoteStatus.ISSUED, issued_at=func.now())
+    )
+
+
+async def credit_note_lines(
+    session: AsyncSession, credit_note_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    table = CreditNoteLine.__table__
+    result = await session.execute(
+        select(table)
+        .where(_one_of(table.c.credit_note_id, credit_note_ids))
+        .order_by(table.c.credit_note_id, table.c.position)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for line in result:
+        grouped[line.credit_note_id].append(line)
+    return grouped
+
+
+async def invoice_numbers(
+    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    result = await session.execute(
+        select(_invoices.c.id, _invoices.c.number).where(_one_of(_invoices.c.id, invoice_ids))
+    )
+    return {invoice_id: number for invoice_id, number in result}
+
+
 def invoices_of_order(order_id: uuid.UUID) -> Any:
     """A filter: invoices with at least one line of the order (an invoice may span orders)."""
     return Invoice.id.in_(select(_lines.c.invoice_id).where(_lines.c.order_id == order_id))
@@ -348,3 +535,35 @@ async def bill_to_accounts(
         select(BillToAccount).where(_one_of(BillToAccount.account_id, account_ids))
     )
     return {account.account_id: account for account in result.scalars()}
+
+
+async def tax_profiles(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> dict[str, BillToTaxProfile]:
+    """What tax needs of these bill-to accounts (the ones the read model has), by id string as
+    grouping spells bill-to accounts."""
+    table = BillToAccount.__table__
+    result = await session.execute(
+        select(table.c.account_id, table.c.billing_address, table.c.tax_exempt).where(
+            _one_of(table.c.account_id, account_ids)
+        )
+    )
+    return {
+        str(account_id): BillToTaxProfile.of(billing_address=billing_address, tax_exempt=tax_exempt)
+        for account_id, billing_address, tax_exempt in result
+    }
+
+
+# --- tax rates ------------------------------------------------------------------------------
+
+
+async def tax_rate_table(session: AsyncSession) -> TaxRateTable:
+    """Every tax rate in force (a table of a few hundred rows at most), ready for lookups."""
+    table = TaxRate.__table__
+    result = await session.execute(
+        select(table.c.country, table.c.region, table.c.tax_code, table.c.rate_percent)
+    )
+    return TaxRateTable(
+        TaxRateRule(country=country, region=region, tax_code=tax_code, rate_percent=rate)
+        for country, region, tax_code, rate in result
+    )

@@ -31,7 +31,14 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc import repository, service
-from invoice_svc.drafting import DuePeriod, InvoiceDraft, draft_invoices, payment_status
+from invoice_svc.drafting import (
+    DuePeriod,
+    InvoiceDraft,
+    TaxContext,
+    can_post,
+    draft_invoices,
+    payment_status,
+)
 from invoice_svc.grouping import BillableCharge, group_charges
 from invoice_svc.models import InvoiceRun
 from invoice_svc.schemas import InvoiceRunStatus, InvoiceStatus
@@ -217,23 +224,43 @@ async def bill_accounts(
     due = await repository.lock_due_periods(
         session, target_date=run.target_date, bill_to_account_ids=bill_to_account_ids
     )
+    tax = TaxContext(
+        rates=await repository.tax_rate_table(session),
+        bill_tos=await repository.tax_profiles(session, bill_to_account_ids),
+    )
     invoices: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
+    credit_notes: list[dict[str, Any]] = []
+    credit_lines: list[dict[str, Any]] = []
     for rows in _by_bill_to(due, accounts=_ACCOUNTS_PER_STEP):
         drafts = draft_invoices(
-            group_charges(_charge(row) for row in rows), invoice_date=run.invoice_date
+            group_charges(_charge(row) for row in rows), invoice_date=run.invoice_date, tax=tax
         )
-        step_invoices, step_lines = _rows(drafts, run.id)
+        # A bill-to whose credits (amendments removing quantity) outweigh its charges is owed
+        # money: a credit note, not an invoice with a negative total.
+        step_invoices, step_lines = _rows([d for d in drafts if can_post(d.total)], run.id)
         invoices += step_invoices
         lines += step_lines
+        for draft in drafts:
+            if not can_post(draft.total):
+                note, note_lines = service.run_credit_note_rows(draft, run.id)
+                credit_notes.append(note)
+                credit_lines += note_lines
         # A few accounts at a time, letting the run's other batches go on in between: the one
         # holding the series lock (service.create_invoices) would otherwise wait for all of
         # this batch's drafting before it may commit, and keep every other batch waiting too.
         await asyncio.sleep(0)
-    # Drafts totalling below zero (amendment credits) are not posted: see post_invoices.
     posted = await service.create_invoices(session, invoices, lines, post=run.post)
+    # After the invoices: every batch takes the invoice series before the credit note series
+    # (a fixed order of series locks, so two batches never wait on each other in a cycle).
+    await service.create_credit_notes(session, credit_notes, credit_lines, issue=run.post)
     await repository.count_run_progress(
-        session, run.id, invoices=len(invoices), lines=len(lines), posted=posted
+        session,
+        run.id,
+        invoices=len(invoices),
+        lines=len(lines),
+        posted=posted,
+        credit_notes=len(credit_notes),
     )
 
 
@@ -281,6 +308,7 @@ def _charge(row: Any) -> BillableCharge:
             period_end=row.period_end,
             quantity=row.quantity,
             amount=row.amount,
+            tax_code=row.tax_code,
         ),
     )
 
@@ -308,6 +336,7 @@ def _rows(
                 "subtotal": draft.subtotal,
                 "tax_total": draft.tax_total,
                 "total": draft.total,
+                "credited_total": zero(draft.key.currency),
                 "amount_paid": zero(draft.key.currency),
                 "balance": draft.total,
                 "payment_status": payment_status(draft.total, zero(draft.key.currency)),
@@ -331,6 +360,7 @@ def _rows(
                 "period_end": line.period.period_end,
                 "quantity": line.period.quantity,
                 "amount": line.period.amount,
+                "tax_rate_percent": line.tax_rate_percent,
                 "tax_amount": line.tax_amount,
             }
             for position, line in enumerate(draft.lines, start=1)

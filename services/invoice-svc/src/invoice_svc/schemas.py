@@ -3,14 +3,14 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
-from q2c_shared.money import Amount, Quantity
+from q2c_shared.money import Amount, Percent, Quantity
 
 # An account id the request examples use: the same as quote-svc's examples.
 _ACCOUNT_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a70"
@@ -87,6 +87,11 @@ class BillingPeriodPublic(Public):
         description="`pending`: not billed yet; `invoiced`: on the invoice `invoice_id`."
     )
     invoice_id: uuid.UUID | None = Field(description="The invoice that billed it, once invoiced.")
+    credit_note_id: uuid.UUID | None = Field(
+        None,
+        description="Instead of an invoice, the credit note that credited it: an invoice run "
+        "issues one when a bill-to's credits outweigh its charges.",
+    )
 
 
 class BillingSchedulePublic(Public):
@@ -197,6 +202,10 @@ class InvoiceRunPublic(Public):
     invoices_created: int = Field(description="Invoices created so far.")
     lines_created: int = Field(description="Invoice lines created so far.")
     invoices_posted: int = Field(description="Invoices posted so far (when `post`).")
+    credit_notes_created: int = Field(
+        description="Credit notes created so far: for bill-tos whose credits outweighed their "
+        "charges (issued when `post`, else drafts)."
+    )
     error: str | None = Field(description="Why the run failed; batches before it stay billed.")
     created_at: datetime = Field(description=_CREATED_AT)
     started_at: datetime | None = Field(
@@ -226,9 +235,15 @@ class InvoiceLinePublic(Public):
         description="Before tax, in the invoice's currency: the period's amount, prorated for a "
         "part-period; negative for a credit."
     )
+    tax_rate_percent: Percent | None = Field(
+        description="The rate of the bill-to address and the product's tax code the line was "
+        "taxed at; null when it bears no tax (tax-exempt account, no address, no tax code, or no "
+        "rate for them).",
+        examples=["19"],
+    )
     tax_amount: Amount = Field(
-        description="Tax on the line, rounded per line, in the invoice's currency (zero until "
-        "tax rates are applied)."
+        description="Tax on the line: amount x rate, rounded half-up per line, in the invoice's "
+        "currency."
     )
 
 
@@ -274,8 +289,13 @@ class InvoicePublic(Public):
     subtotal: Amount = Field(description="Sum of the lines' amounts, before tax.")
     tax_total: Amount = Field(description="Sum of the lines' tax amounts.")
     total: Amount = Field(description="Subtotal + tax total: what the customer owes.")
+    credited_total: Amount = Field(
+        description="What credit notes of this invoice took off, tax included."
+    )
     amount_paid: Amount = Field(description="What payments allocated to it have covered.")
-    balance: Amount = Field(description="Still owed: total - amount paid.")
+    balance: Amount = Field(
+        description="Still owed: total - credited total - amount paid, never below zero."
+    )
     payment_status: PaymentStatus = Field(
         description="`unpaid`, `partially_paid` or `paid` (balance zero)."
     )
@@ -292,4 +312,171 @@ class InvoicePublic(Public):
         None,
         description="The bill-to account's name, e-mail, billing address and tax exemption, as "
         "its latest account event told invoice-svc; null while no such event has arrived.",
+    )
+
+
+# --- tax rates ------------------------------------------------------------------------------
+
+RatePercent = Annotated[Percent, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
+"""A percent from 0 to 100, up to four decimals, as a decimal string (`"19"`, `"8.875"`)."""
+
+
+class TaxRateCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"country": "DE", "tax_code": "SAAS", "rate_percent": "19"},
+                {"country": "US", "region": "NY", "tax_code": "SAAS", "rate_percent": "8.875"},
+            ]
+        }
+    )
+
+    country: str = Field(
+        pattern=r"^[A-Za-z]{2}$",
+        description="ISO 3166-1 alpha-2 code of the bill-to address's country; stored upper case.",
+        examples=["DE"],
+    )
+    region: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="A state, province or county as the billing addresses spell it (compared "
+        "without case; stored upper case). Its rate beats the country's for addresses in it. "
+        "Omit for the country-wide rate.",
+        examples=["NY"],
+    )
+    tax_code: str = Field(
+        min_length=1,
+        max_length=50,
+        description="The product tax code it applies to (quote-svc products' `tax_code`).",
+        examples=["SAAS"],
+    )
+    rate_percent: RatePercent = Field(description="The rate, 0 to 100.", examples=["19"])
+
+
+class TaxRateUpdate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rate_percent": "20"}]})
+
+    rate_percent: RatePercent = Field(
+        description="The new rate, 0 to 100. Invoices posted before keep the rate they were "
+        "taxed at; drafts are taxed again when posted.",
+        examples=["20"],
+    )
+
+
+class TaxRatePublic(Public):
+    id: uuid.UUID = Field(description="The tax rate's id.")
+    country: str = Field(description="ISO 3166-1 alpha-2, upper case.", examples=["DE"])
+    region: str | None = Field(description="The region it is limited to; null: the country.")
+    tax_code: str = Field(description="The product tax code it applies to.")
+    rate_percent: RatePercent = Field(description="The rate, 0 to 100.")
+    created_at: datetime = Field(description=_CREATED_AT)
+    updated_at: datetime = Field(description="When the rate last changed; ISO 8601, UTC.")
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+class CreditNoteStatus(StrEnum):
+    """`draft` (a run that left its invoices as drafts; no number yet) until issued; `issued`
+    (numbered, final)."""
+
+    DRAFT = "draft"
+    ISSUED = "issued"
+
+
+class CreditNoteLineCreate(BaseModel):
+    invoice_line_id: uuid.UUID = Field(description="The invoice line to credit.")
+    amount: Amount = Field(
+        gt=0,
+        description="How much of the line to credit, before tax; at most what is left of it. "
+        "Its tax is credited with it, at the line's rate.",
+        examples=["31.00"],
+    )
+
+
+class CreditNoteCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"reason": "Service outage in March: the whole invoice is credited."},
+                {
+                    "reason": "Two seats were never used",
+                    "lines": [
+                        {
+                            "invoice_line_id": "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a71",
+                            "amount": "62.00",
+                        }
+                    ],
+                    "issue_date": "2026-03-05",
+                },
+            ]
+        }
+    )
+
+    lines: list[CreditNoteLineCreate] | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        description="What to credit, line by line; omit to credit everything left on the invoice.",
+    )
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why: printed on the credit note."
+    )
+    issue_date: date | None = Field(
+        None, description="The credit note's date; ISO date YYYY-MM-DD. Default: today (UTC)."
+    )
+
+
+class CreditNoteLinePublic(Public):
+    id: uuid.UUID = Field(description="The line's id.")
+    invoice_line_id: uuid.UUID | None = Field(
+        description="The invoice line credited; null on an invoice run's credit note."
+    )
+    billing_period_id: uuid.UUID | None = Field(
+        description="The billing period an invoice run credited; null when an invoice line is."
+    )
+    order_id: uuid.UUID = Field(description="The order-svc order credited.")
+    order_product_id: uuid.UUID = Field(description="The order product credited.")
+    product_id: uuid.UUID = Field(description="The quote-svc product credited.")
+    description: str = Field(description="What the line says: the product's name.")
+    period_start: date = Field(description="First day of the service credited; ISO date.")
+    period_end: date = Field(description="Last day of the service credited, inclusive.")
+    quantity: Quantity = Field(description="The units of the credited line.")
+    amount: Amount = Field(
+        description="Credited, before tax; negative for a charge an invoice run netted against "
+        "its credits."
+    )
+    tax_rate_percent: Percent | None = Field(description="The rate of the tax credited.")
+    tax_amount: Amount = Field(description="Tax credited with the line.")
+
+
+class CreditNotePublic(Public):
+    id: uuid.UUID = Field(description="The credit note's id (UUIDv7).")
+    number: str | None = Field(
+        description="From the legal entity's gapless credit note series; null while draft.",
+        examples=["CN-000001"],
+    )
+    status: CreditNoteStatus = Field(description="`draft` or `issued`.")
+    account_id: uuid.UUID = Field(description="The bill-to account credited.")
+    legal_entity: str | None = Field(description="Your selling entity, whose series numbers it.")
+    currency: str = Field(description="ISO 4217 code of every amount on it.")
+    invoice_id: uuid.UUID | None = Field(
+        description="The invoice it credits; null when an invoice run issued it for credits "
+        "that outweighed the charges of a bill-to (it then credits the account)."
+    )
+    invoice_number: str | None = Field(None, description="The credited invoice's number.")
+    invoice_run_id: uuid.UUID | None = Field(description="The invoice run that created it.")
+    reason: str = Field(description="Why it was issued.")
+    issue_date: date = Field(description="Its date; ISO date YYYY-MM-DD.")
+    lines: list[CreditNoteLinePublic] = Field(description="What is credited, line by line.")
+    subtotal: Amount = Field(description="Sum of the lines' amounts, before tax.")
+    tax_total: Amount = Field(description="Sum of the lines' tax amounts.")
+    total: Amount = Field(description="Subtotal + tax total: what is credited.")
+    grouping: dict[str, Any] | None = Field(
+        description="An invoice run's credit note: why these lines share it (as on invoices)."
+    )
+    created_at: datetime = Field(description=_CREATED_AT)
+    issued_at: datetime | None = Field(
+        description="When it was issued; ISO 8601 date-time, UTC; null while draft."
     )

@@ -8,38 +8,68 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc import numbering, repository
-from invoice_svc.drafting import can_post, payment_status
+from invoice_svc.crediting import (
+    CreditableLine,
+    CreditLine,
+    CreditRefused,
+    CreditTotals,
+    credit_by_line,
+    credit_in_full,
+    credit_totals,
+    run_credits,
+)
+from invoice_svc.drafting import (
+    InvoiceDraft,
+    TaxContext,
+    can_post,
+    open_balance,
+    payment_status,
+)
 from invoice_svc.grouping import BillableCharge, invoice_key
-from invoice_svc.models import BillingSchedule, BillToAccount, Invoice, InvoiceRun
+from invoice_svc.models import (
+    BillingSchedule,
+    BillToAccount,
+    CreditNote,
+    Invoice,
+    InvoiceRun,
+    TaxRate,
+)
 from invoice_svc.scheduling import periods_of
 from invoice_svc.schemas import (
     BillingPeriodPublic,
     BillingSchedulePublic,
     BillToPublic,
+    CreditNoteCreate,
+    CreditNoteLinePublic,
+    CreditNotePublic,
+    CreditNoteStatus,
     InvoiceLinePublic,
     InvoicePublic,
     InvoiceRunCreate,
     InvoiceRunStatus,
     InvoiceStatus,
     PeriodStatus,
+    TaxRateCreate,
+    TaxRateUpdate,
 )
+from invoice_svc.tax import jurisdiction_key, line_tax
 from q2c_shared.billing.periods import BillingPeriod
 from q2c_shared.billing.terms import PaymentTerm, due_date
 from q2c_shared.db import get_or_404
 from q2c_shared.events import contracts
 from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.ids import new_id
-from q2c_shared.money import round_money
+from q2c_shared.money import round_money, zero
 from q2c_shared.outbox import build_event, enqueue_built, enqueue_many
 from q2c_shared.pagination import PageRequest, fetch_page
-from q2c_shared.problems import Conflict
+from q2c_shared.problems import Conflict, Unprocessable
 
 # --- billing schedules ----------------------------------------------------------------------
 
@@ -254,8 +284,8 @@ async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
     if not can_post(invoice.total):
         raise Conflict(
             f"Invoice {invoice.id} totals {invoice.total} {invoice.currency}: it credits the "
-            "customer, which a credit note will do (credit notes are not there yet); it stays a "
-            "draft.",
+            "customer, which is a credit note's job (invoice runs issue one for such credits); "
+            "it stays a draft.",
             code="invoice_total_negative",
         )
     await post_invoices(session, [invoice.id])
@@ -268,10 +298,12 @@ async def post_invoices(session: AsyncSession, invoice_ids: Sequence[uuid.UUID])
     series in the order given, set the due date, and emit one `InvoicePosted` each through the
     outbox. Returns the ids posted (invoices already posted are left alone).
 
-    A draft with a negative total (an amendment's credits outweighing its charges) is left a
-    draft: posting makes a receivable, and what the customer is owed is a credit note's job
-    (issue 4). Until then it gets no number and no `InvoicePosted`, and its credit lines stay
-    on it, so nothing is credited twice; the draft can be posted once credit notes exist."""
+    Drafts are taxed again first (rates in force, bill-to address now). A draft with a
+    negative total is left a draft: what the customer is owed is a credit note's job, and
+    invoice runs issue credit notes, not invoices, for bill-tos whose credits outweigh their
+    charges."""
+    locked = await repository.lock_draft_invoices(session, invoice_ids)
+    await _retax_drafts(session, [draft.id for draft in locked])
     drafts = [
         draft._mapping
         for draft in await repository.lock_draft_invoices(session, invoice_ids)
@@ -408,6 +440,7 @@ def _snapshot(
                 quantity=line["quantity"],
                 amount=line["amount"],
                 tax_amount=line["tax_amount"],
+                tax_rate_percent=line["tax_rate_percent"],
             )
             for line in lines
         ],
@@ -419,6 +452,324 @@ def _invoice_posted(
 ) -> tuple[contracts.EventData, str, str | None]:
     """The event, keyed by the bill-to account so that one account's events stay in order."""
     return contracts.InvoicePosted(invoice=snapshot), snapshot.account_id, snapshot.id
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+async def credit_invoice(
+    session: AsyncSession, invoice_id: uuid.UUID, body: CreditNoteCreate, *, today: date
+) -> CreditNote:
+    """Issue a credit note for a posted invoice, in full (no `lines`) or by line: numbered from
+    its legal entity's gapless `CN-` series, the invoice's credited total, balance and payment
+    status lowered, `CreditNoteIssued` in the outbox. The invoice's row lock, held to commit,
+    keeps two credit notes of one invoice from both taking what is left of a line."""
+    invoice = await get_or_404(session, Invoice, invoice_id, label="invoice", for_update=True)
+    if invoice.status != InvoiceStatus.POSTED:
+        raise Conflict(
+            f"Invoice {invoice.id} is a {invoice.status}; only a posted invoice can be credited "
+            "(change or delete a draft instead).",
+            code="invoice_not_posted",
+        )
+    creditable = [
+        CreditableLine(**line._mapping)
+        for line in await repository.creditable_lines(session, invoice.id)
+    ]
+    try:
+        credits = (
+            credit_in_full(creditable)
+            if body.lines is None
+            else credit_by_line(
+                creditable,
+                [(line.invoice_line_id, line.amount) for line in body.lines],
+                currency=invoice.currency,
+            )
+        )
+    except CreditRefused as refused:
+        problem = Conflict if refused.code == "invoice_fully_credited" else Unprocessable
+        raise problem(str(refused), code=refused.code) from None
+    totals = credit_totals(credits, invoice.currency)
+    note, lines = _credit_note_rows(
+        credits,
+        totals,
+        account_id=invoice.account_id,
+        legal_entity=invoice.legal_entity,
+        currency=invoice.currency,
+        invoice_id=invoice.id,
+        invoice_run_id=None,
+        reason=body.reason,
+        issue_date=body.issue_date or today,
+        grouping=None,
+    )
+    await repository.insert_credit_notes(session, [note], lines)
+    invoice.credited_total += totals.total
+    invoice.balance = open_balance(invoice.total, invoice.credited_total, invoice.amount_paid)
+    invoice.payment_status = payment_status(
+        invoice.total, invoice.credited_total + invoice.amount_paid
+    )
+    await session.flush()
+    await issue_credit_notes(
+        session,
+        [note],
+        {note["id"]: lines},
+        invoice_numbers={invoice.id: invoice.number},
+        invoice_balances={invoice.id: invoice.balance},
+    )
+    credit_note = await get_or_404(session, CreditNote, note["id"], label="credit note")
+    await session.refresh(credit_note)
+    return credit_note
+
+
+async def issue_credit_notes(
+    session: AsyncSession,
+    notes: Sequence[Mapping[str, Any]],
+    lines_of: Mapping[uuid.UUID, Sequence[Mapping[str, Any]]],
+    *,
+    invoice_numbers: Mapping[uuid.UUID, str | None],
+    invoice_balances: Mapping[uuid.UUID, Any] | None = None,
+) -> int:
+    """Number the draft credit notes `notes` (rows as written) from their legal entity's
+    gapless `CN-` series, in the order given, mark them issued and put one `CreditNoteIssued`
+    each in the outbox, built from the rows (nothing read back). Returns how many."""
+    by_series: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for note in notes:
+        by_series[numbering.series_key(note["legal_entity"])].append(note)
+    issuings: list[dict[str, Any]] = []
+    events: list[tuple[contracts.EventData, str, str | None]] = []
+    for series in sorted(by_series):  # a fixed order of series locks: no deadlocks
+        in_series = by_series[series]
+        numbers = await numbering.take_numbers(
+            session,
+            legal_entity=in_series[0]["legal_entity"],
+            kind=numbering.DocumentKind.CREDIT_NOTE,
+            count=len(in_series),
+        )
+        for note, number in zip(in_series, numbers, strict=True):
+            issuings.append({"credit_note_id": note["id"], "number": number})
+            invoice_id = note["invoice_id"]
+            events.append(
+                (
+                    contracts.CreditNoteIssued(
+                        credit_note=_credit_note_snapshot(
+                            note,
+                            lines_of[note["id"]],
+                            number=number,
+                            invoice_number=invoice_numbers.get(invoice_id) if invoice_id else None,
+                        ),
+                        invoice_balance=(
+                            None if invoice_id is None else (invoice_balances or {}).get(invoice_id)
+                        ),
+                    ),
+                    str(note["account_id"]),
+                    str(note["id"]),
+                )
+            )
+    await repository.mark_credit_notes_issued(session, issuings)
+    await enqueue_many(session, events)
+    return len(issuings)
+
+
+async def create_credit_notes(
+    session: AsyncSession,
+    notes: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    *,
+    issue: bool,
+) -> None:
+    """Write an invoice run's credit notes (rows as `run_credit_note_rows` makes them), marking
+    the periods they credit; with `issue`, number and issue them as well."""
+    await repository.insert_credit_notes(session, notes, lines)
+    if not issue or not notes:
+        return
+    lines_of: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        lines_of[line["credit_note_id"]].append(line)
+    await issue_credit_notes(session, notes, lines_of, invoice_numbers={})
+
+
+async def issue_credit_note(session: AsyncSession, credit_note_id: uuid.UUID) -> CreditNote:
+    """Issue a draft credit note an invoice run left (a run that did not post). Issued
+    already: 409."""
+    credit_note = await get_or_404(
+        session, CreditNote, credit_note_id, label="credit note", for_update=True
+    )
+    if credit_note.status != CreditNoteStatus.DRAFT:
+        raise Conflict(
+            f"Credit note {credit_note.number} is already issued.", code="credit_note_not_draft"
+        )
+    lines = await repository.credit_note_lines(session, [credit_note.id])
+    await issue_credit_notes(
+        session,
+        [credit_note.model_dump()],
+        {credit_note.id: [line._mapping for line in lines[credit_note.id]]},
+        invoice_numbers={},
+    )
+    await session.refresh(credit_note)
+    return credit_note
+
+
+def _credit_note_rows(
+    credits: Sequence[CreditLine],
+    totals: CreditTotals,
+    *,
+    account_id: uuid.UUID,
+    legal_entity: str | None,
+    currency: str,
+    invoice_id: uuid.UUID | None,
+    invoice_run_id: uuid.UUID | None,
+    reason: str,
+    issue_date: date,
+    grouping: dict[str, Any] | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A draft credit note's row and its lines' rows, for `repository.insert_credit_notes`."""
+    note_id = new_id()
+    note = {
+        "id": note_id,
+        "number": None,
+        "status": CreditNoteStatus.DRAFT,
+        "account_id": account_id,
+        "legal_entity": legal_entity,
+        "currency": currency,
+        "invoice_id": invoice_id,
+        "invoice_run_id": invoice_run_id,
+        "reason": reason,
+        "issue_date": issue_date,
+        "subtotal": totals.subtotal,
+        "tax_total": totals.tax_total,
+        "total": totals.total,
+        "grouping": grouping,
+        "issued_at": None,
+    }
+    lines = [
+        {
+            "id": new_id(),
+            "credit_note_id": note_id,
+            "position": position,
+            "invoice_line_id": credit.invoice_line_id,
+            "billing_period_id": credit.billing_period_id,
+            "order_id": credit.order_id,
+            "order_product_id": credit.order_product_id,
+            "product_id": credit.product_id,
+            "description": credit.description,
+            "period_start": credit.period_start,
+            "period_end": credit.period_end,
+            "quantity": credit.quantity,
+            "amount": credit.amount,
+            "tax_rate_percent": credit.tax_rate_percent,
+            "tax_amount": credit.tax_amount,
+        }
+        for position, credit in enumerate(credits, start=1)
+    ]
+    return note, lines
+
+
+RUN_CREDIT_REASON = "Credits for changes to your subscriptions (removed quantities)"
+
+
+def run_credit_note_rows(
+    draft: InvoiceDraft, run_id: uuid.UUID
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An invoice run's draft that came out below zero, as a credit note for its bill-to."""
+    credits = run_credits(draft)
+    return _credit_note_rows(
+        credits,
+        credit_totals(credits, draft.key.currency),
+        account_id=uuid.UUID(draft.key.bill_to_account_id),
+        legal_entity=draft.legal_entity,
+        currency=draft.key.currency,
+        invoice_id=None,
+        invoice_run_id=run_id,
+        reason=RUN_CREDIT_REASON,
+        issue_date=draft.invoice_date,
+        grouping=draft.key.explain(),
+    )
+
+
+def _credit_note_snapshot(
+    note: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    number: str,
+    invoice_number: str | None,
+) -> contracts.CreditNoteSnapshot:
+    return contracts.CreditNoteSnapshot(
+        id=str(note["id"]),
+        number=number,
+        account_id=str(note["account_id"]),
+        legal_entity=note["legal_entity"],
+        invoice_id=_str_or_none(note["invoice_id"]),
+        invoice_number=invoice_number,
+        issue_date=note["issue_date"],
+        currency=note["currency"],
+        reason=note["reason"],
+        subtotal=note["subtotal"],
+        tax_total=note["tax_total"],
+        total=note["total"],
+        lines=[
+            contracts.CreditNoteLineSnapshot(
+                id=str(line["id"]),
+                invoice_line_id=_str_or_none(line["invoice_line_id"]),
+                order_id=str(line["order_id"]),
+                order_product_id=str(line["order_product_id"]),
+                product_id=str(line["product_id"]),
+                description=line["description"],
+                period_start=line["period_start"],
+                period_end=line["period_end"],
+                quantity=line["quantity"],
+                amount=line["amount"],
+                tax_rate_percent=line["tax_rate_percent"],
+                tax_amount=line["tax_amount"],
+            )
+            for line in lines
+        ],
+    )
+
+
+async def list_credit_notes(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None,
+    invoice_id: uuid.UUID | None,
+    status: CreditNoteStatus | None,
+) -> tuple[list[CreditNotePublic], str | None]:
+    statement = select(CreditNote)
+    if account_id is not None:
+        statement = statement.where(CreditNote.account_id == account_id)
+    if invoice_id is not None:
+        statement = statement.where(CreditNote.invoice_id == invoice_id)
+    if status is not None:
+        statement = statement.where(CreditNote.status == status)
+    notes, next_cursor = await fetch_page(session, statement, CreditNote.id, page)
+    return await _credit_notes_public(session, notes), next_cursor
+
+
+async def credit_note_public(session: AsyncSession, credit_note: CreditNote) -> CreditNotePublic:
+    (public,) = await _credit_notes_public(session, [credit_note])
+    return public
+
+
+async def _credit_notes_public(
+    session: AsyncSession, notes: Sequence[CreditNote]
+) -> list[CreditNotePublic]:
+    lines = await repository.credit_note_lines(session, [note.id for note in notes])
+    numbers = await repository.invoice_numbers(
+        session, [note.invoice_id for note in notes if note.invoice_id is not None]
+    )
+    return [
+        CreditNotePublic.model_validate(
+            {
+                **note.model_dump(),
+                "invoice_number": numbers.get(note.invoice_id) if note.invoice_id else None,
+                "lines": [CreditNoteLinePublic.model_validate(line) for line in lines[note.id]],
+            }
+        )
+        for note in notes
+    ]
+
+
+def _str_or_none(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 # --- payments -------------------------------------------------------------------------------
@@ -441,10 +792,102 @@ async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAlloc
             f"invoice {invoice.number} in {invoice.currency}"
         )
     invoice.amount_paid = round_money(invoice.amount_paid + allocated.amount, invoice.currency)
-    invoice.balance = invoice.total - invoice.amount_paid
-    invoice.payment_status = payment_status(invoice.total, invoice.amount_paid)
+    invoice.balance = open_balance(invoice.total, invoice.credited_total, invoice.amount_paid)
+    invoice.payment_status = payment_status(
+        invoice.total, invoice.credited_total + invoice.amount_paid
+    )
     await session.flush()
     return invoice
+
+
+# --- tax rates ------------------------------------------------------------------------------
+
+
+async def create_tax_rate(session: AsyncSession, body: TaxRateCreate) -> TaxRate:
+    """A rate for a jurisdiction and tax code; one of them exists already: 409 (change it with
+    PATCH instead). The database's unique index decides, so two racing requests make one."""
+    values = {
+        "id": new_id(),
+        "country": body.country.upper(),
+        "region": jurisdiction_key(body.region),
+        "tax_code": body.tax_code,
+        "rate_percent": body.rate_percent,
+    }
+    rate_id = await repository.insert_tax_rate(session, values)
+    if rate_id is None:
+        where = values["country"] + (f"/{values['region']}" if values["region"] else "")
+        raise Conflict(
+            f"A tax rate for {where} and tax code {body.tax_code} exists already; change its "
+            "rate with PATCH /v1/tax-rates/{id}.",
+            code="tax_rate_exists",
+        )
+    return await get_or_404(session, TaxRate, rate_id, label="tax rate")
+
+
+async def update_tax_rate(
+    session: AsyncSession, tax_rate_id: uuid.UUID, body: TaxRateUpdate
+) -> TaxRate:
+    rate = await get_or_404(session, TaxRate, tax_rate_id, label="tax rate", for_update=True)
+    rate.rate_percent = body.rate_percent
+    rate.updated_at = datetime.now(UTC)
+    await session.flush()
+    return rate
+
+
+async def list_tax_rates(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    country: str | None,
+    tax_code: str | None,
+) -> tuple[list[TaxRate], str | None]:
+    statement = select(TaxRate)
+    if country is not None:
+        statement = statement.where(TaxRate.country == country.upper())
+    if tax_code is not None:
+        statement = statement.where(TaxRate.tax_code == tax_code)
+    return await fetch_page(session, statement, TaxRate.id, page)
+
+
+async def _retax_drafts(session: AsyncSession, invoice_ids: Sequence[uuid.UUID]) -> None:
+    """Tax the drafts' lines again at the rates in force and their bill-to's address now, and
+    set their totals: what a posted invoice shows is taxed as of its posting (a draft may have
+    waited while rates or the address changed). Callers hold the drafts' row locks."""
+    if not invoice_ids:
+        return
+    invoices = await repository.invoice_rows(session, invoice_ids)
+    lines = await repository.lines_with_tax_codes(session, invoice_ids)
+    tax = TaxContext(
+        rates=await repository.tax_rate_table(session),
+        bill_tos=await repository.tax_profiles(
+            session, list({invoice.account_id for invoice in invoices})
+        ),
+    )
+    line_taxes: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
+    for invoice in invoices:
+        tax_total = zero(invoice.currency)
+        for line in lines[invoice.id]:
+            rate = tax.rate_for(str(invoice.account_id), line.tax_code)
+            tax_amount = line_tax(line.amount, rate, invoice.currency)
+            tax_total += tax_amount
+            line_taxes.append(
+                {"line_id": line.id, "tax_rate_percent": rate, "tax_amount": tax_amount}
+            )
+        total = invoice.subtotal + tax_total
+        totals.append(
+            {
+                "invoice_id": invoice.id,
+                "tax_total": tax_total,
+                "total": total,
+                "balance": open_balance(total, invoice.credited_total, invoice.amount_paid),
+                "payment_status": payment_status(
+                    total, invoice.credited_total + invoice.amount_paid
+                ),
+            }
+        )
+    await repository.set_line_taxes(session, line_taxes)
+    await repository.set_invoice_totals(session, totals)
 
 
 # --- bill-to accounts (read model) ----------------------------------------------------------

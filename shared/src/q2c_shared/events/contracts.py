@@ -10,7 +10,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from q2c_shared.events import topics
-from q2c_shared.money import Amount, Quantity
+from q2c_shared.money import Amount, Percent, Quantity
 
 
 class EventData(BaseModel):
@@ -193,6 +193,9 @@ class InvoiceLineSnapshot(BaseModel):
     quantity: Quantity
     amount: Amount
     tax_amount: Amount
+    tax_rate_percent: Percent | None = Field(
+        None, description="The rate the line was taxed at; null when it bears no tax."
+    )
 
 
 class InvoiceSnapshot(BaseModel):
@@ -215,6 +218,53 @@ class InvoicePosted(EventData):
     event_type = "InvoicePosted"
     topic = topics.INVOICES
     invoice: InvoiceSnapshot
+
+
+class CreditNoteLineSnapshot(BaseModel):
+    id: str
+    invoice_line_id: str | None = Field(None, description="The invoice line credited, if any.")
+    order_id: str | None = None
+    order_product_id: str | None = None
+    product_id: str | None = None
+    description: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    quantity: Quantity
+    amount: Amount = Field(description="Credited, before tax; negative for a charge netted in.")
+    tax_rate_percent: Percent | None = None
+    tax_amount: Amount
+
+
+class CreditNoteSnapshot(BaseModel):
+    """Amounts are what is credited: positive."""
+
+    id: str
+    number: str
+    account_id: str = Field(description="The bill-to account credited.")
+    legal_entity: str | None = None
+    invoice_id: str | None = Field(
+        None, description="The invoice credited; null for an invoice run's credit note."
+    )
+    invoice_number: str | None = None
+    issue_date: date
+    currency: str
+    reason: str
+    subtotal: Amount
+    tax_total: Amount
+    total: Amount
+    lines: list[CreditNoteLineSnapshot]
+
+
+class CreditNoteIssued(EventData):
+    """A credit note was issued: it lowers the credited invoice's balance (what it credits
+    beyond that balance, or without an invoice, is the account's credit)."""
+
+    event_type = "CreditNoteIssued"
+    topic = topics.INVOICES
+    credit_note: CreditNoteSnapshot
+    invoice_balance: Amount | None = Field(
+        None, description="The credited invoice's balance after the credit note."
+    )
 
 
 # --- payments -------------------------------------------------------------------------------
@@ -267,6 +317,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         QuoteAccepted,
         OrderActivated,
         InvoicePosted,
+        CreditNoteIssued,
         PaymentReceived,
         PaymentAllocated,
         InvoicePaid,
