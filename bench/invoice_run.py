@@ -13,6 +13,8 @@ What it does, in order:
    `INSERT ... SELECT` per chunk: every column copied from the template except the ids (new
    UUIDv7s), the order, contract and account (one order per account, its own numbers), and the
    bill-to (the account itself, as for the template, whose products name no billing account).
+   Each account is in the bill-to read model with a New York address, and a tax rate for New
+   York and the seats' tax code exists, so the run taxes every line as it would in production.
    Then `VACUUM ANALYZE`, the steady state autovacuum keeps a production table in.
 3. The measured part: queue a run with `post=true` (`service.create_invoice_run`), claim it as a
    worker does (`runs.claim_next_run`) and execute it (`runs.execute_run`) with the service's
@@ -27,6 +29,7 @@ What it does, in order:
 import argparse
 import asyncio
 import contextlib
+import json
 import resource
 import shutil
 import sys
@@ -35,7 +38,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,7 +50,7 @@ from sqlalchemy.engine import make_url
 
 from invoice_svc import runs, service
 from invoice_svc.models import BillingPeriod, BillingSchedule
-from invoice_svc.schemas import InvoiceRunCreate, InvoiceRunStatus, PeriodStatus
+from invoice_svc.schemas import InvoiceRunCreate, InvoiceRunStatus, PeriodStatus, TaxRateCreate
 from invoice_svc.settings import InvoiceSettings
 from q2c_shared.billing.periods import term_end_date
 from q2c_shared.db import Database
@@ -57,6 +60,10 @@ from q2c_shared.ids import new_id
 INVOICE_SVC_DIR = Path(__file__).resolve().parents[1] / "services" / "invoice-svc"
 EVENT_SOURCE = "/q2c/invoice-svc"
 SEED_CHUNK_ACCOUNTS = 2_000
+BENCH_ADDRESS = {"line1": "1 Broadway", "city": "New York", "region": "NY", "country": "US"}
+BENCH_TAX_RATE = Decimal("8.875")
+"""Every account is billed in New York, where the seats' tax code bears this rate: each line
+is taxed (the run reads the rates and the accounts' addresses as it would in production)."""
 """Accounts replicated per seeding statement (one transaction each, one progress line)."""
 
 Progress = Callable[[str], None]
@@ -194,6 +201,14 @@ def _replication_statement() -> Any:
                    uuidv7() AS order_id, uuidv7() AS contract_id
             FROM unnest(:account_ids) WITH ORDINALITY AS a(account_id, n)
         ),
+        bill_tos AS (
+            INSERT INTO bill_to_accounts (account_id, name, currency, billing_address,
+                                          payment_term, legal_entity, tax_exempt,
+                                          source_event_time)
+            SELECT o.account_id, 'Bench customer ' || o.n, 'USD', CAST(:billing_address AS jsonb),
+                   'net_30', 'q2c Inc', false, now()
+            FROM new_orders o
+        ),
         new_schedules AS (
             INSERT INTO billing_schedules ({", ".join(schedule_columns)})
             SELECT {", ".join(schedule_overrides.get(c, f"t.{c}") for c in schedule_columns)}
@@ -209,7 +224,10 @@ def _replication_statement() -> Any:
           ON ts.order_id = :template_order_id AND ts.product_id = s.product_id
         JOIN billing_periods t ON t.billing_schedule_id = ts.id
     """
-    return text(sql).bindparams(bindparam("account_ids", type_=ARRAY(UUID(as_uuid=True))))
+    return text(sql).bindparams(
+        bindparam("account_ids", type_=ARRAY(UUID(as_uuid=True))),
+        bindparam("billing_address", value=json.dumps(BENCH_ADDRESS)),
+    )
 
 
 async def seed(
@@ -223,6 +241,23 @@ async def seed(
     if created != config.products_per_account:
         raise BenchmarkFailed(
             f"the template order got {created} schedules, not {config.products_per_account}"
+        )
+    async with database.transaction() as session:
+        await service.create_tax_rate(
+            session,
+            TaxRateCreate(country="US", region="NY", tax_code="SAAS", rate_percent=BENCH_TAX_RATE),
+        )
+        await service.record_account(
+            session,
+            contracts.AccountSnapshot(
+                id=template.order.account_id,
+                name="Bench customer 1",
+                currency="USD",
+                billing_address=contracts.BillingAddress.model_validate(BENCH_ADDRESS),
+                payment_term="net_30",
+                legal_entity="q2c Inc",
+            ),
+            event_time=datetime.now(UTC),
         )
     template_order_id = uuid.UUID(template.order.id)
     statement = _replication_statement()
@@ -429,13 +464,17 @@ async def verify(database: Database, run_id: uuid.UUID, config: BenchConfig) -> 
                 {"run_id": run_id},
             )
         ).one()
-        lines = await connection.scalar(
-            text(
-                "SELECT count(*) FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id "
-                "WHERE i.invoice_run_id = :run_id"
-            ),
-            {"run_id": run_id},
-        )
+        lines, taxed_lines = (
+            await connection.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE l.tax_rate_percent = :rate "
+                    "AND l.tax_amount = round(l.amount * :rate / 100, 2)) "
+                    "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id "
+                    "WHERE i.invoice_run_id = :run_id"
+                ),
+                {"run_id": run_id, "rate": BENCH_TAX_RATE},
+            )
+        ).one()
         # Gapless: per series, the numbers taken are distinct and run without a hole up to
         # the series' last number.
         series = (
@@ -491,6 +530,7 @@ async def verify(database: Database, run_id: uuid.UUID, config: BenchConfig) -> 
     expect("invoices posted with a number", invoices.posted, config.accounts)
     expect("bill-to accounts invoiced", invoices.bill_tos, config.accounts)
     expect("lines", lines, config.lines)
+    expect("lines taxed at the bill-to's rate, rounded per line", taxed_lines, config.lines)
     expect(
         "run counters (invoices, lines, posted)",
         (run.invoices_created, run.lines_created, run.invoices_posted),

@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, DateTime
+from sqlalchemy import CheckConstraint, Column, DateTime, Integer, UniqueConstraint
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
@@ -27,6 +27,10 @@ class Receivable(SQLModel, table=True):
         CheckConstraint("amount_paid >= 0", name="ck_receivables_amount_paid_not_negative"),
         CheckConstraint("amount_paid <= total", name="ck_receivables_paid_within_total"),
         CheckConstraint("balance >= 0", name="ck_receivables_balance_not_negative"),
+        CheckConstraint("credited >= 0", name="ck_receivables_credited_not_negative"),
+        CheckConstraint(
+            "amount_paid + credited + balance = total", name="ck_receivables_parts_add_up"
+        ),
         CheckConstraint(
             "(status = 'open' AND balance > 0) OR (status = 'paid' AND balance = 0)",
             name="ck_receivables_status_matches_balance",
@@ -42,6 +46,8 @@ class Receivable(SQLModel, table=True):
     due_date: date = columns.day()
     total: Decimal = columns.money()
     amount_paid: Decimal = columns.money()
+    credited: Decimal = columns.money()
+    """What credit notes of the invoice took off its balance."""
     balance: Decimal = columns.money()
     status: str = columns.text(20, nullable=False, index=True)
     paid_on: date | None = columns.day(nullable=True)
@@ -61,6 +67,8 @@ class Payment(SQLModel, table=True):
         CheckConstraint(
             "allocated + unallocated + refunded = amount", name="ck_payments_parts_add_up"
         ),
+        # A gateway's payment is recorded once, however often its webhook is delivered.
+        UniqueConstraint("gateway", "gateway_reference", name="uq_payments_gateway_reference"),
     )
 
     id: uuid.UUID = columns.id_column()
@@ -73,6 +81,15 @@ class Payment(SQLModel, table=True):
     method: str = columns.text(20, nullable=False)
     reference: str | None = columns.text()
     received_on: date = columns.day()
+    gateway: str | None = columns.text(30)
+    """The payment gateway it came through (`stripe`), null for payments recorded by hand."""
+    gateway_reference: str | None = columns.text()
+    """The gateway's id of the payment (a Stripe payment intent id)."""
+    source_credit_note_id: uuid.UUID | None = columns.reference(
+        nullable=True, index=False, unique=True
+    )
+    """Method `credit_note`: the credit note whose excess over its invoice's balance (or all of
+    it, for a credit note of no invoice) this credit of the account holds."""
     created_at: datetime = columns.created_at()
 
 
@@ -89,6 +106,78 @@ class PaymentAllocation(SQLModel, table=True):
     invoice_id: uuid.UUID = columns.reference(index=False)
     amount: Decimal = columns.money()
     created_at: datetime = columns.created_at()
+    unapplied_at: datetime | None = columns.timestamp()
+    """Set when the allocation was taken back: its money is the payment's again."""
+
+
+class ReceivedCreditNote(SQLModel, table=True):
+    """A credit note invoice-svc issued (`CreditNoteIssued`): the part applied to its invoice's
+    receivable, and the rest, kept as the account's credit (a `credit_note` payment)."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        CheckConstraint(
+            "applied >= 0 AND excess >= 0 AND applied + excess = total",
+            name="ck_credit_notes_parts_add_up",
+        ),
+    )
+
+    id: uuid.UUID = columns.id_column()
+    credit_note_id: uuid.UUID = columns.reference(unique=True)
+    number: str = columns.text(50, nullable=False)
+    account_id: uuid.UUID = columns.reference()
+    invoice_id: uuid.UUID | None = columns.reference(nullable=True)
+    receivable_id: uuid.UUID | None = columns.reference("receivables.id", nullable=True)
+    currency: str = columns.text(3, nullable=False)
+    issue_date: date = columns.day()
+    reason: str = columns.text(500, nullable=False)
+    subtotal: Decimal = columns.money()
+    tax_total: Decimal = columns.money()
+    total: Decimal = columns.money()
+    applied: Decimal = columns.money()
+    """Taken off the invoice's receivable."""
+    excess: Decimal = columns.money()
+    """Beyond the invoice's balance (or without an invoice): the account's credit."""
+    created_at: datetime = columns.created_at()
+
+
+class DunningNotice(SQLModel, table=True):
+    """A payment reminder for one overdue invoice at one dunning level (1, 7, 14, 30 days past
+    due). UNIQUE (invoice, level): a level is never reminded of twice."""
+
+    __tablename__ = "dunning_notices"
+    __table_args__ = (UniqueConstraint("invoice_id", "level", name="uq_dunning_notices_level"),)
+
+    id: uuid.UUID = columns.id_column()
+    receivable_id: uuid.UUID = columns.reference("receivables.id")
+    invoice_id: uuid.UUID = columns.reference(index=False)
+    account_id: uuid.UUID = columns.reference()
+    level: int = columns.integer(nullable=False)
+    as_of: date = columns.day()
+    days_past_due: int = columns.integer(nullable=False)
+    currency: str = columns.text(3, nullable=False)
+    amount_due: Decimal = columns.money()
+    email: str | None = columns.text()
+    status: str = columns.text(20, nullable=False)
+    """`pending` (recorded, not yet handed to the SMTP server), `sent`, or `failed`."""
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    last_error: str | None = columns.text(2000)
+    created_at: datetime = columns.created_at()
+    sent_at: datetime | None = columns.timestamp()
+
+
+class GatewayEvent(SQLModel, table=True):
+    """A payment gateway's webhook event, recorded once (the gateway may deliver it again)."""
+
+    __tablename__ = "gateway_events"
+    __table_args__ = (UniqueConstraint("gateway", "event_id", name="uq_gateway_events_event"),)
+
+    id: uuid.UUID = columns.id_column()
+    gateway: str = columns.text(30, nullable=False)
+    event_id: str = columns.text(nullable=False)
+    event_type: str = columns.text(100, nullable=False)
+    payment_id: uuid.UUID | None = columns.reference("payments.id", nullable=True)
+    received_at: datetime = columns.created_at()
 
 
 class Refund(SQLModel, table=True):

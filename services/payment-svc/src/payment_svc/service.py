@@ -88,6 +88,7 @@ async def receivable_from_invoice(
             "due_date": invoice.due_date,
             "total": total,
             "amount_paid": zero(currency),
+            "credited": zero(currency),
             "balance": balance,
             "status": ReceivableStatus.PAID if settled else ReceivableStatus.OPEN,
             "paid_on": invoice.invoice_date if settled else None,
