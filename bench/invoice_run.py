@@ -17,7 +17,7 @@ What it does, in order:
    York and the seats' tax code exists, so the run taxes every line as it would in production.
    Then `VACUUM ANALYZE`, the steady state autovacuum keeps a production table in.
 3. The measured part: queue a run with `post=true` (`service.create_invoice_run`), claim it as a
-   worker does (`runs.claim_next_run`) and execute it (`runs.execute_run`) with the service's
+   worker does (`runs.claimed_run`) and execute it (`runs.execute_run`) with the service's
    batch settings (`invoice_run_batch_accounts`, `invoice_run_batches_in_flight`) until it
    completes. Only the first period of each order product is due by the target date, so the run
    bills N invoices of M lines each.
@@ -317,15 +317,15 @@ async def run_invoice_run(
             queued = await service.create_invoice_run(
                 session, InvoiceRunCreate(target_date=config.target_date, post=True)
             )
-        run_id = await runs.claim_next_run(database)
-        if run_id != queued.id:
-            raise BenchmarkFailed(f"claimed run {run_id}, not the queued run {queued.id}")
-        await runs.execute_run(
-            database,
-            run_id,
-            batch_accounts=config.batch_accounts,
-            batches_in_flight=config.batches_in_flight,
-        )
+        async with runs.claimed_run(database) as run_id:
+            if run_id != queued.id:
+                raise BenchmarkFailed(f"claimed run {run_id}, not the queued run {queued.id}")
+            await runs.execute_run(
+                database,
+                run_id,
+                batch_accounts=config.batch_accounts,
+                batches_in_flight=config.batches_in_flight,
+            )
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
         peak_rss = _peak_rss_bytes()

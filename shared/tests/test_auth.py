@@ -117,3 +117,27 @@ def test_the_openapi_document_declares_bearer_auth_and_problem_responses() -> No
     assert operation["security"] == [{"HTTPBearer": []}]
     assert PROBLEM_MEDIA_TYPE in operation["responses"]["401"]["content"]
     assert "security" not in document["paths"]["/healthz"]["get"]
+
+
+async def test_only_the_public_routers_answer_without_a_key() -> None:
+    public = APIRouter()
+
+    @public.post("/webhooks/example")
+    async def webhook() -> dict[str, str]:
+        return {"status": "received"}
+
+    spec = ServiceSpec(
+        name="auth-test",
+        title="Auth test",
+        description="",
+        routers=[quotes_router()],
+        public_routers=[public],
+    )
+    settings = ServiceSettings(q2c_api_keys=KEYS, run_background_workers=False)
+    transport = httpx.ASGITransport(app=create_service_app(spec, settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        hook = await client.post("/v1/webhooks/example")
+        quotes = await client.get("/v1/quotes")
+
+    assert (hook.status_code, hook.json()) == (200, {"status": "received"})
+    assert quotes.status_code == 401

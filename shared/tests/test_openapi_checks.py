@@ -3,12 +3,13 @@ document has none, and what every service shares (probes, pages, problems) is co
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from q2c_shared.app import ServiceSpec, create_service_app
 from q2c_shared.money import Amount
 from q2c_shared.pagination import Page
+from q2c_shared.problems import PROBLEM_CONTENT, ProblemDetails
 from q2c_shared.settings import ServiceSettings
 from q2c_shared.testing import openapi
 
@@ -31,9 +32,50 @@ class ChargeOut(BaseModel):
     amount: Amount
 
 
-def service(router: APIRouter) -> FastAPI:
-    spec = ServiceSpec(name="doc-svc", title="Doc", description="", routers=[router])
+class HookEvent(BaseModel):
+    """An event a partner signs and posts to us."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "evt_1"}]})
+
+    id: str = Field(description="The event's id.")
+
+
+def service(router: APIRouter, *, public: APIRouter | None = None) -> FastAPI:
+    spec = ServiceSpec(
+        name="doc-svc",
+        title="Doc",
+        description="",
+        routers=[router],
+        public_routers=[public] if public else [],
+    )
     return create_service_app(spec, ServiceSettings(run_background_workers=False))
+
+
+def webhook_router(*, errors: bool = True) -> APIRouter:
+    """A public route that reads its raw body (the signature covers its bytes), documented
+    through `openapi_extra`."""
+    router = APIRouter()
+    responses: dict[int | str, dict[str, Any]] = (
+        {400: {"model": ProblemDetails, "content": PROBLEM_CONTENT, "description": "Unsigned."}}
+        if errors
+        else {}
+    )
+
+    @router.post(
+        "/webhooks/partner",
+        summary="Receive a partner's webhook",
+        responses=responses,
+        openapi_extra={
+            "requestBody": {
+                "content": {"application/json": {"schema": HookEvent.model_json_schema()}}
+            }
+        },
+    )
+    async def partner_webhook(request: Request) -> RefundOut:
+        """Checks the signature, then records the event."""
+        return RefundOut(amount=len(await request.body()))
+
+    return router
 
 
 def documented_router() -> APIRouter:
@@ -111,3 +153,26 @@ def test_the_probes_say_what_they_check() -> None:
 
     for path in ("/healthz", "/readyz"):
         assert document["paths"][path]["get"]["description"]
+
+
+def test_a_public_raw_body_route_documents_its_body_inline_and_its_own_errors() -> None:
+    document = service(APIRouter(), public=webhook_router()).openapi()
+    models = {"HookEvent": HookEvent, "RefundOut": RefundOut}
+
+    assert "security" not in document["paths"]["/v1/webhooks/partner"]["post"]
+    assert openapi.request_bodies_without_examples(document) == []
+    assert openapi.invalid_examples(document, models) == []
+    assert openapi.operations_without_problem_responses(document) == []
+
+
+def test_a_public_route_must_document_its_errors_and_valid_inline_examples() -> None:
+    document: dict[str, Any] = service(APIRouter(), public=webhook_router(errors=False)).openapi()
+    body = document["paths"]["/v1/webhooks/partner"]["post"]["requestBody"]
+    body["content"]["application/json"]["schema"]["examples"] = [{"id": 7}]
+
+    (gap,) = openapi.invalid_examples(document, {"HookEvent": HookEvent})
+
+    assert gap.startswith("HookEvent example 0:")
+    assert openapi.operations_without_problem_responses(document) == [
+        "POST /v1/webhooks/partner: 400 is not documented as application/problem+json"
+    ]

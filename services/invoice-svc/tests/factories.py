@@ -170,6 +170,29 @@ def payment_allocated(*, invoice: dict[str, Any], amount: str) -> CloudEvent:
     )
 
 
+def payment_unapplied(*, allocated: CloudEvent, invoice: dict[str, Any]) -> CloudEvent:
+    """payment-svc taking back the allocation `allocated` (a `payment_allocated` event) from
+    the invoice as it is now."""
+    amount = Decimal(allocated.data["amount"])
+    paid = Decimal(invoice["amount_paid"]) - amount
+    data = contracts.PaymentUnapplied(
+        allocation_id=allocated.data["allocation_id"],
+        payment_id=allocated.data["payment_id"],
+        account_id=invoice["account_id"],
+        invoice_id=invoice["id"],
+        currency=invoice["currency"],
+        amount=amount,
+        invoice_amount_paid=paid,
+        invoice_balance=Decimal(invoice["total"]) - paid,
+    )
+    return CloudEvent.new(
+        source="/q2c/payment-svc",
+        type="PaymentUnapplied",
+        subject=invoice["id"],
+        data=data.model_dump(mode="json"),
+    )
+
+
 async def schedules_of(client: httpx.AsyncClient, order_id: str) -> list[dict[str, Any]]:
     response = await client.get("/v1/billing-schedules", params={"order_id": order_id})
     assert response.status_code == 200, response.text

@@ -247,12 +247,12 @@ async def test_a_stopping_worker_puts_its_run_back_in_the_queue(settings):
     quiet = settings.model_copy(update={"run_background_workers": False})
     async with running_service(create_app(quiet)) as service:
         queued = await start_run(service.client, target_date="2026-02-01")
-        claimed = await runs.claim_next_run(service.database)
-        running = (await service.client.get(f"/v1/invoice-runs/{queued['id']}")).json()
-        stopping = asyncio.Event()
-        stopping.set()
+        async with runs.claimed_run(service.database) as claimed:
+            running = (await service.client.get(f"/v1/invoice-runs/{queued['id']}")).json()
+            stopping = asyncio.Event()
+            stopping.set()
 
-        await runs.execute_run(service.database, claimed, batch_accounts=10, stop=stopping)
+            await runs.execute_run(service.database, claimed, batch_accounts=10, stop=stopping)
 
         requeued = (await service.client.get(f"/v1/invoice-runs/{queued['id']}")).json()
     assert str(claimed) == queued["id"]

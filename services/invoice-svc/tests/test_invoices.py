@@ -8,6 +8,7 @@ from factories import (
     order_activated,
     order_product,
     payment_allocated,
+    payment_unapplied,
     run_invoices,
 )
 
@@ -41,6 +42,36 @@ async def test_payment_allocated_marks_the_invoice_partially_paid_then_paid(serv
 
     assert (partly["amount_paid"], partly["balance"]) == ("20.00", "28.00")
     assert (paid["amount_paid"], paid["balance"]) == ("48.00", "0.00")  # the redelivery: no-op
+
+
+async def test_payment_unapplied_lowers_the_amount_paid_again(service, settings):
+    invoice = await _posted_invoice(service, settings)  # 17.00 + 31.00
+    topic = settings.topic("q2c.payments")
+    key = invoice["account_id"]
+
+    async def current(amount_paid=None, status=None):
+        now = (await service.client.get(f"/v1/invoices/{invoice['id']}")).json()
+        if amount_paid is not None and now["amount_paid"] not in amount_paid:
+            return None
+        return now if status in (None, now["payment_status"]) else None
+
+    first = payment_allocated(invoice=invoice, amount="20.00")
+    await publish(settings.kafka_bootstrap_servers, topic, first, key=key)
+    partly = await eventually(lambda: current(status="partially_paid"))
+    rest = payment_allocated(invoice=partly, amount="28.00")
+    await publish(settings.kafka_bootstrap_servers, topic, rest, key=key)
+    paid = await eventually(lambda: current(status="paid"))
+    taken_back = payment_unapplied(allocated=first, invoice=paid)
+    await publish(settings.kafka_bootstrap_servers, topic, taken_back, key=key)
+    await publish(settings.kafka_bootstrap_servers, topic, taken_back, key=key)
+    # A marker after the redelivery: 29.00 when the redelivery changed nothing, 9.00 otherwise.
+    reopened = await eventually(lambda: current(amount_paid={"28.00"}))
+    marker = payment_allocated(invoice=reopened, amount="1.00")
+    await publish(settings.kafka_bootstrap_servers, topic, marker, key=key)
+    after = await eventually(lambda: current(amount_paid={"29.00", "9.00"}))
+
+    assert (reopened["balance"], reopened["payment_status"]) == ("20.00", "partially_paid")
+    assert (after["amount_paid"], after["balance"]) == ("29.00", "19.00")
 
 
 async def test_invoices_filter_by_account_order_run_and_status_and_page(service, settings):

@@ -144,3 +144,73 @@ async def publish_account_events(settings: Any, *events: CloudEvent) -> None:
             event,
             key=event.data["account"]["id"],
         )
+
+
+def credit_note_issued(
+    *,
+    account_id: str,
+    total: str,
+    invoice_id: str | None = None,
+    invoice_balance: str | None = None,
+    currency: str = "USD",
+    number: str = "CN-000001",
+    issue_date: date = date(2026, 2, 15),
+    credit_note_id: str | None = None,
+) -> CloudEvent:
+    """A `CreditNoteIssued` CloudEvent as invoice-svc emits it (one line, no tax); without
+    `invoice_id`, an invoice run's credit note of the account."""
+    credit_note_id = credit_note_id or str(uuid.uuid4())
+    zero = "0" if currency == "JPY" else "0.00"
+    credit_note = contracts.CreditNoteSnapshot(
+        id=credit_note_id,
+        number=number,
+        account_id=account_id,
+        legal_entity="q2c Inc",
+        invoice_id=invoice_id,
+        invoice_number="INV-000001" if invoice_id else None,
+        issue_date=issue_date,
+        currency=currency,
+        reason="Goodwill",
+        subtotal=total,
+        tax_total=zero,
+        total=total,
+        lines=[
+            contracts.CreditNoteLineSnapshot(
+                id=str(uuid.uuid4()),
+                description="Seat",
+                quantity="1",
+                amount=total,
+                tax_amount=zero,
+            )
+        ],
+    )
+    data = contracts.CreditNoteIssued(credit_note=credit_note, invoice_balance=invoice_balance)
+    return CloudEvent.new(
+        source="/q2c/invoice-svc",
+        type="CreditNoteIssued",
+        subject=credit_note_id,
+        data=data.model_dump(mode="json"),
+    )
+
+
+async def received_credit_note(
+    client: httpx.AsyncClient, credit_note_id: str, account_id: str
+) -> dict[str, Any] | None:
+    response = await client.get("/v1/received-credit-notes", params={"account_id": account_id})
+    assert response.status_code == 200, response.text
+    return next(
+        (item for item in response.json()["items"] if item["credit_note_id"] == credit_note_id),
+        None,
+    )
+
+
+async def issue_credit_note(service: Any, settings: Any, event: CloudEvent) -> dict[str, Any]:
+    """Publish the event on the real topic and wait until payment-svc recorded the credit note."""
+    account_id = event.data["credit_note"]["account_id"]
+    await publish(
+        settings.kafka_bootstrap_servers, settings.topic("q2c.invoices"), event, key=account_id
+    )
+    return await eventually(
+        lambda: received_credit_note(service.client, event.subject, account_id),
+        message=f"credit note {event.subject} was not received",
+    )

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 from factories import invoice_posted, post_invoice, receivable_of, record_payment
+from sqlalchemy import select
 
+from payment_svc.models import Payment, PaymentAllocation, Receivable
 from q2c_shared.testing.kafka import read_all
 
 pytestmark = pytest.mark.usefixtures("outbox_drained")
@@ -57,9 +59,9 @@ async def test_a_payment_pays_the_oldest_due_date_first(service, settings):
         "130.00",
         "0.00",
     )
-    assert payment["allocations"] == [
-        {"invoice_id": february["invoice_id"], "amount": "80.00"},
-        {"invoice_id": march["invoice_id"], "amount": "50.00"},
+    assert [(a["invoice_id"], a["amount"]) for a in payment["allocations"]] == [
+        (february["invoice_id"], "80.00"),
+        (march["invoice_id"], "50.00"),
     ]
     assert [february_after[k] for k in ("status", "amount_paid", "balance", "paid_on")] == [
         "paid",
@@ -120,7 +122,9 @@ async def test_explicit_allocations_pay_exactly_those_invoices(service, settings
 
     payment = response.json()
     assert response.status_code == 201, response.text
-    assert payment["allocations"] == [{"invoice_id": march["invoice_id"], "amount": "60.00"}]
+    assert [(a["invoice_id"], a["amount"]) for a in payment["allocations"]] == [
+        (march["invoice_id"], "60.00")
+    ]
     assert (payment["allocated"], payment["unallocated"]) == ("60.00", "10.00")
     assert (await receivable_of(service.client, february["invoice_id"]))["balance"] == "80.00"
     assert (await receivable_of(service.client, march["invoice_id"]))["balance"] == "40.00"
@@ -323,3 +327,72 @@ async def test_unknown_ids_are_404_and_requests_need_the_key(service):
     assert payment.json()["code"] == "payment_not_found"
     assert receivable.status_code == 404
     assert no_key.status_code == 401
+
+
+async def test_many_concurrent_payments_over_a_few_invoices_keep_every_sum_consistent(
+    service, settings
+):
+    account_id = str(uuid.uuid4())
+    totals = {"INV-000001": "100.00", "INV-000002": "80.00", "INV-000003": "120.00"}
+    invoices = [
+        await post_invoice(
+            service,
+            settings,
+            invoice_posted(
+                account_id=account_id,
+                total=total,
+                number=number,
+                due_date=date(2026, 1, 10 * (n + 1)),
+            ),
+        )
+        for n, (number, total) in enumerate(totals.items())
+    ]
+
+    responses = await asyncio.gather(
+        *[
+            record_payment(
+                service.client, account_id=account_id, amount="45.00", reference=f"WIRE-{n}"
+            )
+            for n in range(10)
+        ]
+    )
+
+    assert [response.status_code for response in responses] == [201] * 10
+    async with service.database.transaction() as session:
+        receivables = {
+            row.invoice_id: row
+            for row in await session.scalars(
+                select(Receivable).where(Receivable.account_id == account_id)
+            )
+        }
+        payments = list(
+            await session.scalars(select(Payment).where(Payment.account_id == account_id))
+        )
+        allocations = list(
+            await session.scalars(
+                select(PaymentAllocation).where(
+                    PaymentAllocation.payment_id.in_([p.id for p in payments]),
+                    PaymentAllocation.unapplied_at.is_(None),
+                )
+            )
+        )
+    for invoice in invoices:
+        receivable = receivables[uuid.UUID(invoice["invoice_id"])]
+        allocated = sum(
+            (a.amount for a in allocations if a.receivable_id == receivable.id), Decimal(0)
+        )
+        assert allocated == receivable.amount_paid <= receivable.total
+        assert receivable.amount_paid + receivable.credited + receivable.balance == receivable.total
+        assert (receivable.status, receivable.balance) == ("paid", Decimal(0))
+    for payment in payments:
+        allocated = sum((a.amount for a in allocations if a.payment_id == payment.id), Decimal(0))
+        assert allocated == payment.allocated
+        assert payment.allocated + payment.unallocated + payment.refunded == payment.amount
+        assert min(payment.allocated, payment.unallocated) >= 0
+    assert sum((p.allocated for p in payments), Decimal(0)) == Decimal("300.00")
+    assert sum((p.unallocated for p in payments), Decimal(0)) == Decimal("150.00")
+    # What the API shows agrees with the rows.
+    shown = [response.json() for response in responses]
+    assert sum(Decimal(p["allocated"]) for p in shown) == Decimal("300.00")
+    balance = (await service.client.get(f"/v1/account-balances/{account_id}")).json()
+    assert (balance["open_total"], balance["credit_balance"]) == ("0.00", "150.00")

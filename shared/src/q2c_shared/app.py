@@ -39,6 +39,10 @@ class ServiceSpec:
     description: str
     routers: list[APIRouter]
     handlers: dict[str, EventHandler] = field(default_factory=dict)
+    public_routers: list[APIRouter] = field(default_factory=list)
+    """Routers under /v1 without the bearer key, whose routes authenticate each request
+    themselves (a payment gateway's webhook checks the gateway's signature: the gateway cannot
+    send our key). They document their own problem responses."""
     consumed_topics: list[str] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
@@ -175,6 +179,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             dependencies=[Depends(require_api_key)],
             responses=PROBLEM_RESPONSES,
         )
+    for router in spec.public_routers:
+        app.include_router(router, prefix="/v1")
     return app
 
 

@@ -23,6 +23,11 @@ async def on_payment_allocated(session: AsyncSession, event: CloudEvent) -> None
     await service.apply_payment(session, contracts.PaymentAllocated.model_validate(event.data))
 
 
+async def on_payment_unapplied(session: AsyncSession, event: CloudEvent) -> None:
+    """An allocation taken back raises the invoice's balance again."""
+    await service.unapply_payment(session, contracts.PaymentUnapplied.model_validate(event.data))
+
+
 async def on_account_created(session: AsyncSession, event: CloudEvent) -> None:
     """A new quote-svc account: what invoices need of their bill-to (name, address, tax)."""
     created = contracts.AccountCreated.model_validate(event.data)
@@ -40,6 +45,7 @@ async def on_account_updated(session: AsyncSession, event: CloudEvent) -> None:
 HANDLERS = {
     contracts.OrderActivated.event_type: on_order_activated,
     contracts.PaymentAllocated.event_type: on_payment_allocated,
+    contracts.PaymentUnapplied.event_type: on_payment_unapplied,
     contracts.AccountCreated.event_type: on_account_created,
     contracts.AccountUpdated.event_type: on_account_updated,
 }

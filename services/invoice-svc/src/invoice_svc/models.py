@@ -96,6 +96,13 @@ class BillingPeriod(SQLModel, table=True):
         ),
         # How a run finds them for a batch of bill-to accounts: per schedule, straight to the
         # pending periods due, instead of reading every period of the schedule.
+        # Partial: a run updates every period it bills, and an entry for each null credit note
+        # would be written with every update.
+        Index(
+            "ix_billing_periods_credit_note_id",
+            "credit_note_id",
+            postgresql_where=sql_text("credit_note_id IS NOT NULL"),
+        ),
         Index(
             "ix_billing_periods_pending_by_schedule",
             "billing_schedule_id",
@@ -115,7 +122,9 @@ class BillingPeriod(SQLModel, table=True):
     amount: Decimal = columns.money()
     status: str = columns.text(20, nullable=False)
     invoice_id: uuid.UUID | None = columns.reference("invoices.id", nullable=True)
-    credit_note_id: uuid.UUID | None = columns.reference("credit_notes.id", nullable=True)
+    credit_note_id: uuid.UUID | None = columns.reference(
+        "credit_notes.id", nullable=True, index=False
+    )
     """Set instead of `invoice_id` when a run's credits for a bill-to outweighed its charges."""
 
 
@@ -127,6 +136,12 @@ class InvoiceRun(SQLModel, table=True):
         # What the workers poll: the queued runs, oldest first.
         Index(
             "ix_invoice_runs_queued", "created_at", postgresql_where=sql_text("status = 'queued'")
+        ),
+        # ... and the running ones, which a worker takes over when their process died.
+        Index(
+            "ix_invoice_runs_claimable",
+            "created_at",
+            postgresql_where=sql_text("status IN ('queued', 'running')"),
         ),
     )
 

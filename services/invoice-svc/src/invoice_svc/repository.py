@@ -18,10 +18,11 @@ from sqlalchemy import (
     column,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from invoice_svc.models import (
     BillingPeriod,
@@ -35,7 +36,7 @@ from invoice_svc.models import (
     TaxRate,
 )
 from invoice_svc.schemas import CreditNoteStatus, InvoiceRunStatus, InvoiceStatus, PeriodStatus
-from invoice_svc.tax import BillToTaxProfile, TaxRateTable
+from invoice_svc.tax import BillToTaxProfile, TaxRateTable, jurisdiction_key
 from invoice_svc.tax import TaxRate as TaxRateRule
 from q2c_shared.db import copy_rows
 
@@ -107,14 +108,49 @@ async def periods_by_schedule(
 # --- invoice runs ---------------------------------------------------------------------------
 
 
-async def claim_queued_run(session: AsyncSession) -> InvoiceRun | None:
-    """The oldest queued run, locked; runs other workers hold are skipped, not waited for."""
-    return await session.scalar(
+async def lock_claimable_run(
+    session: AsyncSession, *, passed_over: Sequence[uuid.UUID] = ()
+) -> InvoiceRun | None:
+    """The oldest run that is queued or running, other than `passed_over`, locked; runs
+    other workers are claiming are skipped, not waited for. (A running run may be claimed only
+    when no process holds its run lock: the caller tries `try_lock_run`.)"""
+    statement = (
         select(InvoiceRun)
-        .where(InvoiceRun.status == InvoiceRunStatus.QUEUED)
+        .where(InvoiceRun.status.in_([InvoiceRunStatus.QUEUED, InvoiceRunStatus.RUNNING]))
         .order_by(InvoiceRun.created_at, InvoiceRun.id)
         .limit(1)
         .with_for_update(skip_locked=True)
+    )
+    if passed_over:
+        statement = statement.where(InvoiceRun.id.not_in(passed_over))
+    return await session.scalar(statement)
+
+
+RUN_LOCK_NAMESPACE = int.from_bytes(b"irun")
+"""The first key of every run lock, `pg_advisory_lock(RUN_LOCK_NAMESPACE, hashtext(run id))`:
+"irun" in ASCII (1769108846), so that the locks are easy to spot in `pg_locks` (`classid`).
+The only two-key advisory lock in invoice-svc's database; PostgreSQL keeps two-key locks
+apart from one-key ones (`objsubid` 2, not 1), such as the outbox relay's."""
+
+_RUN_LOCK_KEY = ":namespace, hashtext(CAST(:run_id AS uuid)::text)"
+
+
+async def try_lock_run(connection: AsyncConnection, run_id: uuid.UUID) -> bool:
+    """Take the run lock, a session-level advisory lock held by the process executing the run
+    for as long as it does; False when another session holds it. It outlives transactions and
+    goes with the session: `unlock_run` releases it, and so does the connection's end."""
+    return bool(
+        await connection.scalar(
+            text(f"SELECT pg_try_advisory_lock({_RUN_LOCK_KEY})"),
+            {"namespace": RUN_LOCK_NAMESPACE, "run_id": run_id},
+        )
+    )
+
+
+async def unlock_run(connection: AsyncConnection, run_id: uuid.UUID) -> None:
+    await connection.execute(
+        text(f"SELECT pg_advisory_unlock({_RUN_LOCK_KEY})"),
+        {"namespace": RUN_LOCK_NAMESPACE, "run_id": run_id},
     )
 
 
@@ -543,14 +579,23 @@ async def tax_profiles(
     """What tax needs of these bill-to accounts (the ones the read model has), by id string as
     grouping spells bill-to accounts."""
     table = BillToAccount.__table__
+    address = table.c.billing_address
+    # Only the two fields tax needs, read out in SQL: no JSON document decoded per account.
     result = await session.execute(
-        select(table.c.account_id, table.c.billing_address, table.c.tax_exempt).where(
-            _one_of(table.c.account_id, account_ids)
-        )
+        select(
+            table.c.account_id,
+            address["country"].astext,
+            address["region"].astext,
+            table.c.tax_exempt,
+        ).where(_one_of(table.c.account_id, account_ids))
     )
     return {
-        str(account_id): BillToTaxProfile.of(billing_address=billing_address, tax_exempt=tax_exempt)
-        for account_id, billing_address, tax_exempt in result
+        str(account_id): BillToTaxProfile(
+            country=jurisdiction_key(country),
+            region=jurisdiction_key(region),
+            tax_exempt=tax_exempt,
+        )
+        for account_id, country, region, tax_exempt in result
     }
 
 

@@ -1,20 +1,31 @@
-"""The invoice-run job: workers claim queued runs and bill them in set-based batches.
+"""The invoice-run job: workers claim runs (taking over those a dead process left) and bill
+them in set-based batches.
 
-A run moves `queued` -> `running` -> `completed` | `failed`. Workers claim runs with
-`FOR UPDATE SKIP LOCKED`, so any number of processes can run workers. A run bills whole bill-to
-accounts per batch, one transaction each: it locks the accounts' pending periods due by the
-target date (`FOR UPDATE OF billing_periods SKIP LOCKED`), splits them into invoices with
-`grouping.group_charges`, writes invoices and lines with COPY, marks the periods invoiced in
-one statement, posts the invoices when asked (numbers, then one `InvoicePosted` each in the
-outbox), and counts its progress on the run row. A period is never billed twice:
-row locks keep two runs apart, and the UNIQUE constraint on `invoice_lines.billing_period_id`
-stops whatever might slip past them. (Two runs at once may each take part of one account's
-periods, giving it two invoices where one would do; never one period twice.)
+A run moves `queued` -> `running` -> `completed` | `failed`. Any number of processes can run
+workers. The process executing a run holds its run lock for as long as it does: a
+session-level advisory lock (`repository.try_lock_run`) on a connection of its own, taken
+before the run is marked running and released after it is marked completed, failed or queued
+again. So a `running` run whose lock nobody holds was left by a process that died (its
+connection closed, and the lock went with it), however long ago: no clock decides. A worker
+claims the oldest run that is queued, or running without its lock (`claimed_run`): it locks
+the candidates' rows `FOR UPDATE SKIP LOCKED` one by one, tries each one's run lock, and
+claims the first it gets.
+
+A run bills whole bill-to accounts per batch, one transaction each: it locks the accounts'
+pending periods due by the target date (`FOR UPDATE OF billing_periods SKIP LOCKED`), splits
+them into invoices with `grouping.group_charges`, writes invoices and lines with COPY, marks
+the periods invoiced in one statement, posts the invoices when asked (numbers, then one
+`InvoicePosted` each in the outbox), and counts its progress on the run row. A period is never
+billed twice: row locks keep two runs apart, and the UNIQUE constraint on
+`invoice_lines.billing_period_id` stops whatever might slip past them. (Two runs at once may
+each take part of one account's periods, giving it two invoices where one would do; never one
+period twice.)
 
 A failed run keeps the batches it committed; a new run bills only what is still pending. A
 stopping process puts its runs back in the queue between batches. A run left `running` by a
-process that died stays so (requeueing stale runs is a later issue); another run with the same
-target date bills what it left.
+process that died is taken over by the next worker to poll, and resumed where it stopped:
+whatever the dead process committed is no longer pending, what it had in flight was rolled
+back, and the counters on the run row keep adding up.
 """
 
 import asyncio
@@ -22,13 +33,13 @@ import contextlib
 import gc
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from invoice_svc import repository, service
 from invoice_svc.drafting import (
@@ -64,36 +75,83 @@ async def invoice_run_worker(runtime: ServiceRuntime, stop: asyncio.Event) -> No
 
 async def _claim_loop(database: Database, settings: InvoiceSettings, stop: asyncio.Event) -> None:
     while not stop.is_set():
-        run_id = None
+        executed = False
         try:
-            run_id = await claim_next_run(database)
-            if run_id is not None:
-                await execute_run(
-                    database,
-                    run_id,
-                    batch_accounts=settings.invoice_run_batch_accounts,
-                    batches_in_flight=settings.invoice_run_batches_in_flight,
-                    stop=stop,
-                )
+            async with claimed_run(database) as run_id:
+                if run_id is not None:
+                    await execute_run(
+                        database,
+                        run_id,
+                        batch_accounts=settings.invoice_run_batch_accounts,
+                        batches_in_flight=settings.invoice_run_batches_in_flight,
+                        stop=stop,
+                    )
+                    executed = True
         except Exception:
             logger.exception("invoice-run worker hit an error; carrying on")
-        if run_id is None:
+        # After an error too: a run whose execution broke off is left running without its
+        # lock, and is taken over at the next poll rather than in a tight loop.
+        if not executed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     stop.wait(), timeout=settings.invoice_run_poll_interval_seconds
                 )
 
 
-async def claim_next_run(database: Database) -> uuid.UUID | None:
-    """Take the oldest queued run and mark it running; None when nothing is queued."""
-    async with database.transaction() as session:
-        run = await repository.claim_queued_run(session)
-        if run is None:
-            return None
-        run.status = InvoiceRunStatus.RUNNING
-        run.started_at = datetime.now(UTC)
-        await session.flush()
-        return run.id
+@contextlib.asynccontextmanager
+async def claimed_run(database: Database) -> AsyncIterator[uuid.UUID | None]:
+    """Claim the oldest run that is queued, or running without its run lock, and mark it
+    running; yield its id (None when there is none) while holding its run lock. Execute the
+    run inside: the lock is released on the way out.
+
+    The lock lives on a connection of its own, in autocommit so that it never sits idle in a
+    transaction (which `idle_in_transaction_session_timeout` would end, and the lock with it)
+    however long the run goes. Returning a connection to the pool does not release session
+    locks, so the lock is released here; if that fails, the connection is discarded, and its
+    closing releases it."""
+    async with database.engine.connect() as lock_connection:
+        await lock_connection.execution_options(isolation_level="AUTOCOMMIT")
+        run_id = await _claim(database, lock_connection)
+        try:
+            yield run_id
+        finally:
+            if run_id is not None:
+                await _release(lock_connection, run_id)
+
+
+async def _claim(database: Database, lock_connection: AsyncConnection) -> uuid.UUID | None:
+    passed_over: list[uuid.UUID] = []
+    try:
+        async with database.transaction() as session:
+            while True:
+                run = await repository.lock_claimable_run(session, passed_over=passed_over)
+                if run is None:
+                    return None
+                if await repository.try_lock_run(lock_connection, run.id):
+                    break
+                passed_over.append(run.id)  # a live process is executing it
+            if run.status == InvoiceRunStatus.RUNNING:
+                logger.warning(
+                    "invoice run %s was left running by a stopped process; resuming it", run.id
+                )
+            else:
+                run.status = InvoiceRunStatus.RUNNING
+                run.started_at = datetime.now(UTC)
+            await session.flush()
+    except BaseException:
+        # The lock may have been taken before the failure, and a transaction's end does not
+        # release a session lock: the connection is discarded, and its closing releases it.
+        await lock_connection.invalidate()
+        raise
+    return run.id
+
+
+async def _release(lock_connection: AsyncConnection, run_id: uuid.UUID) -> None:
+    try:
+        await repository.unlock_run(lock_connection, run_id)
+    except BaseException:
+        await lock_connection.invalidate()
+        raise
 
 
 async def execute_run(
@@ -105,6 +163,7 @@ async def execute_run(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Bill a claimed run batch by batch, then record it completed, or failed with the error.
+    Call it inside `claimed_run`, which holds the run's lock meanwhile.
 
     Up to `batches_in_flight` batches, of disjoint accounts, are billed at once, each in its own
     transaction: while one waits on PostgreSQL the process prepares the next, so that both the

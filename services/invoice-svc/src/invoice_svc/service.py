@@ -66,8 +66,8 @@ from q2c_shared.db import get_or_404
 from q2c_shared.events import contracts
 from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.ids import new_id
-from q2c_shared.money import round_money, zero
-from q2c_shared.outbox import build_event, enqueue_built, enqueue_many
+from q2c_shared.money import plain_decimal, round_money, zero
+from q2c_shared.outbox import build_json_event, enqueue_built, enqueue_many
 from q2c_shared.pagination import PageRequest, fetch_page
 from q2c_shared.problems import Conflict, Unprocessable
 
@@ -360,16 +360,18 @@ async def create_invoices(
         lines_of[line["invoice_id"]].append(line)
     events: dict[uuid.UUID, CloudEvent] = {}
     for count, invoice in enumerate(postable, start=1):
-        snapshot = _snapshot(invoice, lines_of[invoice["id"]], number="")
-        events[invoice["id"]] = build_event(
-            session, contracts.InvoicePosted(invoice=snapshot), subject=str(invoice["id"])
+        events[invoice["id"]] = build_json_event(
+            session,
+            contracts.InvoicePosted,
+            invoice_posted_json(invoice, lines_of[invoice["id"]]),
+            subject=str(invoice["id"]),
         )
         if count % 100 == 0:
             await asyncio.sleep(0)  # see runs.bill_accounts
     postings = await _take_numbers(session, postable)
     await repository.mark_posted(session, postings)
     for posting in postings:
-        # Into the event's data as build_event serialised it: the contract's JSON form.
+        # Into the event's data, which is in the contract's JSON form.
         posted = events[posting["invoice_id"]].data["invoice"]
         posted["number"] = posting["number"]
         posted["due_date"] = posting["due_date"].isoformat()
@@ -409,6 +411,52 @@ async def _take_numbers(
             for draft, number in zip(in_series, numbers, strict=True)
         ]
     return postings
+
+
+def invoice_posted_json(
+    invoice: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`InvoicePosted`'s data in its JSON form, written out directly from the rows of a run's
+    batch (number and due date still to come): the same document as
+    `InvoicePosted(invoice=_snapshot(...)).model_dump(mode="json")`, without building and
+    validating a model per invoice and line, which took a tenth of a run's CPU. A test holds the
+    two to the same output."""
+    return {
+        "invoice": {
+            "id": str(invoice["id"]),
+            "number": "",
+            "account_id": str(invoice["account_id"]),
+            "legal_entity": invoice["legal_entity"],
+            "invoice_date": invoice["invoice_date"].isoformat(),
+            "due_date": invoice["due_date"].isoformat(),
+            "currency": invoice["currency"],
+            "payment_term": invoice["payment_term"],
+            "subtotal": plain_decimal(invoice["subtotal"]),
+            "tax_total": plain_decimal(invoice["tax_total"]),
+            "total": plain_decimal(invoice["total"]),
+            "balance": plain_decimal(invoice["balance"]),
+            "lines": [
+                {
+                    "id": str(line["id"]),
+                    "order_id": str(line["order_id"]),
+                    "order_product_id": str(line["order_product_id"]),
+                    "product_id": str(line["product_id"]),
+                    "description": line["description"],
+                    "period_start": line["period_start"].isoformat(),
+                    "period_end": line["period_end"].isoformat(),
+                    "quantity": plain_decimal(line["quantity"]),
+                    "amount": plain_decimal(line["amount"]),
+                    "tax_amount": plain_decimal(line["tax_amount"]),
+                    "tax_rate_percent": (
+                        None
+                        if line["tax_rate_percent"] is None
+                        else plain_decimal(line["tax_rate_percent"])
+                    ),
+                }
+                for line in lines
+            ],
+        }
+    }
 
 
 def _snapshot(
@@ -792,6 +840,36 @@ async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAlloc
             f"invoice {invoice.number} in {invoice.currency}"
         )
     invoice.amount_paid = round_money(invoice.amount_paid + allocated.amount, invoice.currency)
+    invoice.balance = open_balance(invoice.total, invoice.credited_total, invoice.amount_paid)
+    invoice.payment_status = payment_status(
+        invoice.total, invoice.credited_total + invoice.amount_paid
+    )
+    await session.flush()
+    return invoice
+
+
+async def unapply_payment(session: AsyncSession, unapplied: contracts.PaymentUnapplied) -> Invoice:
+    """Reflect an allocation payment-svc took back: amount paid lowered, balance and payment
+    status recomputed. The inbox makes a redelivery a no-op; the allocation's own
+    `PaymentAllocated` came before it on the same partition (both keyed by the account), so
+    the amount paid never goes below zero unless an event was lost, which raises instead."""
+    invoice = await session.get(Invoice, uuid.UUID(unapplied.invoice_id), with_for_update=True)
+    if invoice is None:
+        raise UnknownInvoice(
+            f"payment {unapplied.payment_id} unapplied from unknown invoice {unapplied.invoice_id}"
+        )
+    if unapplied.currency != invoice.currency:
+        raise ValueError(
+            f"payment {unapplied.payment_id} in {unapplied.currency} was not applied to "
+            f"invoice {invoice.number} in {invoice.currency}"
+        )
+    amount_paid = round_money(invoice.amount_paid - unapplied.amount, invoice.currency)
+    if amount_paid < 0:
+        raise ValueError(
+            f"unapplying {unapplied.amount} from invoice {invoice.number} would leave it paid "
+            f"{amount_paid}: its PaymentAllocated was never applied"
+        )
+    invoice.amount_paid = amount_paid
     invoice.balance = open_balance(invoice.total, invoice.credited_total, invoice.amount_paid)
     invoice.payment_status = payment_status(
         invoice.total, invoice.credited_total + invoice.amount_paid

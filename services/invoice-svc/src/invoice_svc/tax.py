@@ -14,6 +14,7 @@ rate. Such a line shows a null `tax_rate_percent` and a zero tax amount.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from q2c_shared.money import round_money, zero
@@ -86,8 +87,11 @@ class TaxRateTable:
         return self._rates.get((bill_to.country, None, tax_code))
 
 
+@lru_cache(maxsize=8192)
 def line_tax(amount: Decimal, rate_percent: Decimal | None, currency: str) -> Decimal:
-    """The tax of one line, rounded half-up on its own; negative for a credit line."""
+    """The tax of one line, rounded half-up on its own; negative for a credit line.
+
+    Cached: a run taxes the same few prices at the same few rates many thousand times."""
     if rate_percent is None:
         return zero(currency)
     return round_money(amount * rate_percent / HUNDRED, currency)

@@ -20,6 +20,14 @@ async def on_invoice_posted(session: AsyncSession, event: CloudEvent) -> None:
     )
 
 
+async def on_credit_note_issued(session: AsyncSession, event: CloudEvent) -> None:
+    """A credit note lowers its invoice's receivable; what it credits beyond that balance (or
+    without an invoice) is the account's credit, applied at once to its open invoices
+    (service.apply_credit_note). Recorded once per credit note id, however often delivered.
+    Arriving before its invoice's `InvoicePosted`, it raises: retried, then dead-lettered."""
+    await service.apply_credit_note(session, contracts.CreditNoteIssued.model_validate(event.data))
+
+
 async def on_account_created(session: AsyncSession, event: CloudEvent) -> None:
     """A new quote-svc account: its name and e-mail, for balances and dunning."""
     created = contracts.AccountCreated.model_validate(event.data)
@@ -36,6 +44,7 @@ async def on_account_updated(session: AsyncSession, event: CloudEvent) -> None:
 
 HANDLERS = {
     contracts.InvoicePosted.event_type: on_invoice_posted,
+    contracts.CreditNoteIssued.event_type: on_credit_note_issued,
     contracts.AccountCreated.event_type: on_account_created,
     contracts.AccountUpdated.event_type: on_account_updated,
 }

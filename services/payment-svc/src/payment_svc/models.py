@@ -35,6 +35,10 @@ class Receivable(SQLModel, table=True):
             "(status = 'open' AND balance > 0) OR (status = 'paid' AND balance = 0)",
             name="ck_receivables_status_matches_balance",
         ),
+        # The journal export's invoice entry balances only if this holds (ledger.py).
+        CheckConstraint(
+            "subtotal + tax_total = total", name="ck_receivables_total_is_subtotal_plus_tax"
+        ),
     )
 
     id: uuid.UUID = columns.id_column()
@@ -44,6 +48,10 @@ class Receivable(SQLModel, table=True):
     currency: str = columns.text(3, nullable=False)
     invoice_date: date = columns.day()
     due_date: date = columns.day()
+    subtotal: Decimal = columns.money()
+    """The invoice's total before tax (revenue, in the journal export)."""
+    tax_total: Decimal = columns.money()
+    """The invoice's tax (tax payable, in the journal export); subtotal + tax_total = total."""
     total: Decimal = columns.money()
     amount_paid: Decimal = columns.money()
     credited: Decimal = columns.money()

@@ -21,13 +21,22 @@ from payment_svc.allocation import (
     allocate_oldest_first,
     check_explicit_allocations,
 )
-from payment_svc.models import CustomerAccount, Payment, PaymentAllocation, Receivable, Refund
+from payment_svc.models import (
+    CustomerAccount,
+    Payment,
+    PaymentAllocation,
+    Receivable,
+    ReceivedCreditNote,
+    Refund,
+)
 from payment_svc.schemas import (
     AccountBalance,
     AllocationPublic,
     PaymentCreate,
+    PaymentMethod,
     PaymentPublic,
     ReceivableStatus,
+    ReceivedCreditNotePublic,
     RefundCreate,
     RefundPublic,
 )
@@ -86,6 +95,9 @@ async def receivable_from_invoice(
             "currency": currency,
             "invoice_date": invoice.invoice_date,
             "due_date": invoice.due_date,
+            # Kept for the journal export, which credits revenue and tax apart.
+            "subtotal": round_money(invoice.subtotal, currency),
+            "tax_total": round_money(invoice.tax_total, currency),
             "total": total,
             "amount_paid": zero(currency),
             "credited": zero(currency),
@@ -136,11 +148,27 @@ async def list_receivables(
 # --- payments -------------------------------------------------------------------------------
 
 
-async def record_payment(session: AsyncSession, body: PaymentCreate) -> Payment:
+class GatewayPaymentExists(Conflict):
+    """A gateway's payment (its reference) is already recorded; nothing was changed."""
+
+    code, title = "gateway_payment_exists", "Gateway payment already recorded"
+
+
+async def record_payment(
+    session: AsyncSession,
+    body: PaymentCreate,
+    *,
+    gateway: str | None = None,
+    gateway_reference: str | None = None,
+) -> Payment:
     """Record a payment and apply it: to the invoices asked for, else oldest due date first.
 
     The account's open receivables are locked before anything is computed, so a concurrent
     payment waits and then sees the balances this one left.
+
+    A payment a gateway reported (`gateway`, `gateway_reference`) is recorded once: the UNIQUE
+    (gateway, gateway_reference) constraint decides, and a second one raises
+    `GatewayPaymentExists` before anything is applied, leaving the transaction usable.
     """
     await repository.lock_account(session, body.account_id)
     open_receivables = await repository.lock_open_receivables(
@@ -175,19 +203,24 @@ async def record_payment(session: AsyncSession, body: PaymentCreate) -> Payment:
                 "The allocations cannot be applied: " + "; ".join(problems) + ".",
                 code="invalid_allocations",
             )
-    payment = Payment(
-        account_id=body.account_id,
-        currency=body.currency,
-        amount=body.amount,
-        allocated=zero(body.currency),
-        unallocated=body.amount,
-        refunded=zero(body.currency),
-        method=body.method,
-        reference=body.reference,
-        received_on=body.received_on,
+    payment = await repository.insert_payment(
+        session,
+        {
+            "account_id": body.account_id,
+            "currency": body.currency,
+            "amount": body.amount,
+            "allocated": zero(body.currency),
+            "unallocated": body.amount,
+            "refunded": zero(body.currency),
+            "method": body.method,
+            "reference": body.reference,
+            "received_on": body.received_on,
+            "gateway": gateway,
+            "gateway_reference": gateway_reference,
+        },
     )
-    session.add(payment)
-    await session.flush()
+    if payment is None:
+        raise GatewayPaymentExists(f"The {gateway} payment {gateway_reference} is recorded.")
     received = contracts.PaymentReceived(
         payment=contracts.PaymentSnapshot(
             id=str(payment.id),
@@ -341,6 +374,217 @@ async def record_account(
             "source_event_time": event_time,
         },
     )
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+class ReceivableNotYetKnown(LookupError):
+    """A credit note of an invoice whose `InvoicePosted` has not been applied yet."""
+
+
+async def apply_credit_note(
+    session: AsyncSession, issued: contracts.CreditNoteIssued
+) -> ReceivedCreditNote | None:
+    """Apply an issued credit note to the account's money; None when it was received before.
+
+    Under the account's lock the credit note is recorded once (UNIQUE `credit_note_id`: a
+    redelivery, even under a new event id, changes nothing). It takes `min(total, balance)` off
+    its invoice's receivable (`credited`; the receivable is `paid`, on the issue date, when that
+    brings the balance to zero). No event says so: invoice-svc issued the credit note and already
+    lowered the invoice itself, and `InvoicePaid` stays the event of money paying an invoice.
+
+    The excess (the invoice was paid already, or the credit note credits no invoice: an invoice
+    run's) becomes the account's credit: a `credit_note` payment of the excess, referenced by the
+    credit note's number, received on its issue date. Like a payment without allocations it
+    pays the account's open invoices in its currency at once, oldest due date first, emitting
+    `PaymentAllocated` / `InvoicePaid`; what is left pays the next posted invoices
+    (`receivable_from_invoice`). No `PaymentReceived`: no money was received.
+
+    The invoice's `InvoicePosted` and its `CreditNoteIssued` are both on `q2c.invoices` keyed by
+    the account, so the receivable exists first; if it does not (a replay out of order, a lost
+    event), `ReceivableNotYetKnown` is raised: the consumer retries, then dead-letters the event
+    for a person to replay once the invoice is known, rather than guessing where the money goes.
+    """
+    note = issued.credit_note
+    currency = note.currency
+    total = round_money(note.total, currency)
+    if total < 0:
+        raise ValueError(f"credit note {note.number} has a negative total ({total})")
+    account_id = uuid.UUID(note.account_id)
+    invoice_id = uuid.UUID(note.invoice_id) if note.invoice_id else None
+    await repository.lock_account(session, account_id)
+    receivable = None
+    if invoice_id is not None:
+        receivable = await repository.lock_receivable_of_invoice(session, invoice_id)
+        if receivable is None:
+            raise ReceivableNotYetKnown(
+                f"credit note {note.number} credits invoice {note.invoice_number} "
+                f"({invoice_id}), which has no receivable yet"
+            )
+        if (receivable.account_id, receivable.currency) != (account_id, currency):
+            raise ValueError(
+                f"credit note {note.number} ({note.account_id}, {currency}) does not match "
+                f"invoice {receivable.invoice_number} ({receivable.account_id}, "
+                f"{receivable.currency})"
+            )
+    applied = min(total, receivable.balance) if receivable is not None else zero(currency)
+    excess = total - applied
+    received = await repository.insert_credit_note(
+        session,
+        {
+            "credit_note_id": uuid.UUID(note.id),
+            "number": note.number,
+            "account_id": account_id,
+            "invoice_id": invoice_id,
+            "receivable_id": receivable.id if receivable is not None else None,
+            "currency": currency,
+            "issue_date": note.issue_date,
+            "reason": note.reason,
+            "subtotal": round_money(note.subtotal, currency),
+            "tax_total": round_money(note.tax_total, currency),
+            "total": total,
+            "applied": applied,
+            "excess": excess,
+        },
+    )
+    if received is None:
+        return None
+    if receivable is not None and applied > 0:
+        receivable.credited += applied
+        receivable.balance -= applied
+        if receivable.balance == 0:
+            receivable.status = ReceivableStatus.PAID
+            receivable.paid_on = note.issue_date
+        await session.flush()
+    if excess > 0:
+        # Locked before the payment row exists: the account's receivables, then its payments.
+        open_receivables = await repository.lock_open_receivables(session, account_id, currency)
+        credit = await repository.insert_payment(
+            session,
+            {
+                "account_id": account_id,
+                "currency": currency,
+                "amount": excess,
+                "allocated": zero(currency),
+                "unallocated": excess,
+                "refunded": zero(currency),
+                "method": PaymentMethod.CREDIT_NOTE,
+                "reference": note.number,
+                "received_on": note.issue_date,
+                "source_credit_note_id": uuid.UUID(note.id),
+            },
+        )
+        assert credit is not None  # only gateway payments can clash, and this is none
+        applications = _oldest_due_first(credit, open_receivables)
+        await enqueue_many(session, await _apply(session, applications, paid_on=note.issue_date))
+    return received
+
+
+def _oldest_due_first(payment: Payment, open_receivables: list[Receivable]) -> list[_Application]:
+    """The payment's unallocated money over the open receivables, oldest due date first (as a
+    payment without allocations is applied)."""
+    by_invoice = {str(receivable.invoice_id): receivable for receivable in open_receivables}
+    allocations, _ = allocate_oldest_first(
+        payment.unallocated,
+        [
+            OpenInvoice(
+                invoice_id=invoice_id,
+                due_date=receivable.due_date,
+                invoice_date=receivable.invoice_date,
+                balance=receivable.balance,
+            )
+            for invoice_id, receivable in by_invoice.items()
+        ],
+    )
+    return [
+        _Application(
+            payment=payment, receivable=by_invoice[allocation.invoice_id], amount=allocation.amount
+        )
+        for allocation in allocations
+    ]
+
+
+async def list_received_credit_notes(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None,
+    invoice_id: uuid.UUID | None,
+) -> tuple[list[ReceivedCreditNotePublic], str | None]:
+    statement = select(ReceivedCreditNote)
+    if account_id is not None:
+        statement = statement.where(ReceivedCreditNote.account_id == account_id)
+    if invoice_id is not None:
+        statement = statement.where(ReceivedCreditNote.invoice_id == invoice_id)
+    rows, next_cursor = await fetch_page(session, statement, ReceivedCreditNote.id, page)
+    payments = await repository.credit_payment_ids(session, [row.credit_note_id for row in rows])
+    return [
+        ReceivedCreditNotePublic.model_validate(
+            {**row.model_dump(), "credit_payment_id": payments.get(row.credit_note_id)}
+        )
+        for row in rows
+    ], next_cursor
+
+
+# --- unapplying allocations -----------------------------------------------------------------
+
+
+async def unapply_allocation(
+    session: AsyncSession, payment_id: uuid.UUID, allocation_id: uuid.UUID
+) -> Payment:
+    """Take an allocation back: its amount is the payment's unallocated money again and its
+    invoice owes it again (`open`, no `paid_on`). Emits `PaymentUnapplied`.
+
+    The money is not applied anywhere else by itself: whoever unapplies it means to refund it
+    or to apply it otherwise. It stays the account's credit, which the account's next posted
+    invoice draws on. Unknown payment, or an allocation not of this payment: 404; already
+    unapplied: 409 (the conditional UPDATE decides, under the account's lock).
+
+    A receivable's `credited` part does not move: a credit note issued after the invoice was
+    paid left its excess as credit, so after unapplying the payment the receivable owes more
+    than invoice-svc's invoice (whose balance nets the whole credit note) by that excess; the
+    account's net position (owed minus credit) agrees in both.
+    """
+    payment = await get_or_404(session, Payment, payment_id, label="payment")
+    allocation = await session.get(PaymentAllocation, allocation_id)
+    if allocation is None or allocation.payment_id != payment.id:
+        raise NotFound(
+            f"Payment {payment_id} has no allocation {allocation_id}.",
+            code="allocation_not_found",
+        )
+    await repository.lock_account(session, payment.account_id)
+    # Under the lock, in the lock order: the receivable, then the payment.
+    receivable = await session.get(
+        Receivable, allocation.receivable_id, with_for_update=True, populate_existing=True
+    )
+    assert receivable is not None  # a foreign key
+    await session.refresh(payment, with_for_update=True)
+    if not await repository.mark_allocation_unapplied(session, allocation.id):
+        raise Conflict(
+            f"Allocation {allocation_id} of payment {payment_id} is already unapplied.",
+            code="allocation_already_unapplied",
+        )
+    amount = allocation.amount
+    payment.allocated -= amount
+    payment.unallocated += amount
+    receivable.amount_paid -= amount
+    receivable.balance += amount
+    receivable.status = ReceivableStatus.OPEN
+    receivable.paid_on = None
+    await session.flush()
+    unapplied = contracts.PaymentUnapplied(
+        allocation_id=str(allocation.id),
+        payment_id=str(payment.id),
+        account_id=str(payment.account_id),
+        invoice_id=str(receivable.invoice_id),
+        currency=payment.currency,
+        amount=amount,
+        invoice_amount_paid=receivable.amount_paid,
+        invoice_balance=receivable.balance,
+    )
+    await enqueue_many(session, [(unapplied, str(payment.account_id), str(receivable.invoice_id))])
+    return payment
 
 
 # --- internals ------------------------------------------------------------------------------

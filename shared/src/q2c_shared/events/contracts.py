@@ -299,6 +299,22 @@ class PaymentAllocated(EventData):
     invoice_balance: Amount
 
 
+class PaymentUnapplied(EventData):
+    """An allocation was taken back: its amount is the payment's unallocated money again and
+    the invoice owes it again. The amounts after it, like `PaymentAllocated`'s."""
+
+    event_type = "PaymentUnapplied"
+    topic = topics.PAYMENTS
+    allocation_id: str = Field(description="The allocation unapplied (`PaymentAllocated`'s id).")
+    payment_id: str
+    account_id: str
+    invoice_id: str
+    currency: str
+    amount: Amount = Field(description="Taken back from the invoice: the allocation's amount.")
+    invoice_amount_paid: Amount = Field(description="What payments cover of the invoice now.")
+    invoice_balance: Amount = Field(description="What the invoice owes now.")
+
+
 class InvoicePaid(EventData):
     event_type = "InvoicePaid"
     topic = topics.PAYMENTS
@@ -320,6 +336,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         CreditNoteIssued,
         PaymentReceived,
         PaymentAllocated,
+        PaymentUnapplied,
         InvoicePaid,
     )
 }

@@ -76,7 +76,11 @@ def request_body_schemas(document: Document) -> Iterator[tuple[str, str]]:
 
 
 def request_bodies_without_examples(document: Document) -> list[str]:
-    """Request bodies (each shape of a union) whose schema shows no example."""
+    """Request bodies (each shape of a union) whose schema shows no example.
+
+    A body is a component schema, or (for a route that reads its raw body itself, documented
+    through `openapi_extra`) an inline schema of a model with its `title` and `examples`.
+    """
     schemas = document["components"]["schemas"]
     gaps = [
         f"{label}: the body {name} has no `examples`"
@@ -84,10 +88,11 @@ def request_bodies_without_examples(document: Document) -> list[str]:
         if not schemas[name].get("examples")
     ]
     gaps += [
-        f"{label}: the body is not a component schema, so it cannot carry examples"
+        f"{label}: the body is not a component schema nor an inline one with `examples`"
         for label, _, operation in operations(document)
         for media_type in operation.get("requestBody", {}).get("content", {}).values()
         if not list(_component_names(media_type.get("schema", {})))
+        and not media_type.get("schema", {}).get("examples")
     ]
     return gaps
 
@@ -109,7 +114,7 @@ def invalid_examples(document: Document, models: dict[str, type[BaseModel]]) -> 
     validating it is what keeps the two from drifting apart.
     """
     gaps = []
-    for name, schema in document["components"]["schemas"].items():
+    for name, schema in [*document["components"]["schemas"].items(), *_inline_bodies(document)]:
         examples = schema.get("examples") or []
         if not examples:
             continue
@@ -126,12 +131,21 @@ def invalid_examples(document: Document, models: dict[str, type[BaseModel]]) -> 
 
 
 def operations_without_problem_responses(document: Document, *, prefix: str = "/v1") -> list[str]:
-    """Operations under `prefix` that do not document 401, 404, 409 and 422 as problem+json."""
+    """Operations under `prefix` that do not document 401, 404, 409 and 422 as problem+json.
+
+    An operation without a security requirement (a payment gateway's webhook, authenticated by
+    the gateway's signature, not the bearer key) documents its own errors instead: at least one,
+    each as problem+json.
+    """
     gaps = []
     for label, path, operation in operations(document):
         if not path.startswith(prefix + "/"):
             continue
-        for status in _PROBLEM_STATUSES:
+        statuses: tuple[str, ...] = _PROBLEM_STATUSES
+        if not operation.get("security"):
+            documented = operation.get("responses", {})
+            statuses = tuple(status for status in documented if status[:1] in "45") or ("400",)
+        for status in statuses:
             response = operation.get("responses", {}).get(status)
             problem = (response or {}).get("content", {}).get(PROBLEM_MEDIA_TYPE)
             if problem is None:
@@ -141,6 +155,15 @@ def operations_without_problem_responses(document: Document, *, prefix: str = "/
     if gaps == [] and "ProblemDetails" not in document["components"]["schemas"]:
         gaps.append("the ProblemDetails schema the error responses refer to is missing")
     return gaps
+
+
+def _inline_bodies(document: Document) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(model title, schema) of the request bodies given inline rather than as components."""
+    for _, _, operation in operations(document):
+        for media_type in operation.get("requestBody", {}).get("content", {}).values():
+            schema = media_type.get("schema", {})
+            if not list(_component_names(schema)):
+                yield str(schema.get("title", "an untitled inline body")), schema
 
 
 def _component_names(schema: dict[str, Any]) -> Iterable[str]:

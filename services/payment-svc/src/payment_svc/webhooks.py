@@ -1,0 +1,145 @@
+"""Payment gateway webhooks: each verified event is recorded once, and a succeeded payment
+becomes one q2c payment, whichever gateway reported it (`payment_svc.gateways`).
+
+Gateways deliver at least once, sometimes twice at the same moment. The database decides what
+is new, in the request's transaction: the event row is inserted ON CONFLICT DO NOTHING (UNIQUE
+(gateway, event_id)), and so is the payment (UNIQUE (gateway, gateway_reference)), so a second
+delivery of an event, or a second event about the same payment, records nothing more.
+
+Where the money goes (docs/adr/0009-payment-gateways.md):
+- the metadata names a known invoice in the payment's currency: a payment of the invoice's
+  account, allocated to that invoice up to its balance, the rest the account's credit;
+- it names no known invoice but an account: the account's credit, which pays the invoice when
+  it is posted (`service.receivable_from_invoice` draws on credit);
+- otherwise (no invoice nor account, or a currency other than the invoice's): `unmatched`. The
+  event is recorded without a payment and logged as a warning; it is acknowledged all the same,
+  so that the gateway stops retrying something a retry cannot fix.
+"""
+
+import logging
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payment_svc import repository, service
+from payment_svc.gateways import GatewayPayment, WebhookEvent
+from payment_svc.models import Receivable
+from payment_svc.schemas import (
+    AllocationRequest,
+    PaymentCreate,
+    PaymentMethod,
+    WebhookReceipt,
+    WebhookStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+
+async def receive_event(session: AsyncSession, gateway: str, event: WebhookEvent) -> WebhookReceipt:
+    """Record a verified gateway event once and, for a succeeded payment, its payment."""
+    gateway_event_id = await repository.insert_gateway_event(
+        session, {"gateway": gateway, "event_id": event.event_id, "event_type": event.event_type}
+    )
+    if gateway_event_id is None:
+        payment_id = await repository.gateway_event_payment_id(session, gateway, event.event_id)
+        return WebhookReceipt(status=WebhookStatus.DUPLICATE, payment_id=payment_id)
+    if event.payment is None:
+        return WebhookReceipt(status=WebhookStatus.IGNORED)
+    result = await _record_payment(session, gateway, event, event.payment)
+    if result.payment_id is not None:
+        await repository.set_gateway_event_payment(session, gateway_event_id, result.payment_id)
+    return result
+
+
+async def _record_payment(
+    session: AsyncSession, gateway: str, event: WebhookEvent, paid: GatewayPayment
+) -> WebhookReceipt:
+    if paid.amount <= 0:
+        return _unmatched(gateway, event, f"nothing was received ({paid.amount})")
+    receivable = await _named_receivable(session, paid)
+    if receivable is not None:
+        if receivable.currency != paid.currency:
+            return _unmatched(
+                gateway,
+                event,
+                f"invoice {receivable.invoice_id} is in {receivable.currency}, the payment in "
+                f"{paid.currency}",
+            )
+        if paid.account_id is not None and paid.account_id != str(receivable.account_id):
+            logger.warning(
+                "%s event %s: metadata account %s is not the account %s of invoice %s; the "
+                "invoice's account is credited",
+                gateway,
+                event.event_id,
+                paid.account_id,
+                receivable.account_id,
+                receivable.invoice_id,
+            )
+        account_id = receivable.account_id
+        # The balance is read under the account's lock (taken again by record_payment: it is
+        # reentrant), so a concurrent payment of the invoice cannot make this one exceed it.
+        await repository.lock_account(session, account_id)
+        await session.refresh(receivable, with_for_update=True)
+        to_invoice = min(paid.amount, receivable.balance)  # zero once the invoice is paid
+        allocations = (
+            [AllocationRequest(invoice_id=receivable.invoice_id, amount=to_invoice)]
+            if to_invoice > 0
+            else []
+        )
+    else:
+        named_account = _uuid(paid.account_id)
+        if named_account is None:
+            return _unmatched(
+                gateway, event, f"no known invoice ({paid.invoice_id}) and no account named"
+            )
+        account_id, allocations = named_account, []
+    body = PaymentCreate(
+        account_id=account_id,
+        amount=paid.amount,
+        currency=paid.currency,
+        method=PaymentMethod.CARD,
+        reference=paid.gateway_reference,
+        received_on=paid.received_on,
+        allocations=allocations,
+    )
+    try:
+        payment = await service.record_payment(
+            session, body, gateway=gateway, gateway_reference=paid.gateway_reference
+        )
+    except service.GatewayPaymentExists:
+        existing = await repository.payment_id_by_gateway_reference(
+            session, gateway, paid.gateway_reference
+        )
+        return WebhookReceipt(status=WebhookStatus.DUPLICATE, payment_id=existing)
+    return WebhookReceipt(status=WebhookStatus.RECORDED, payment_id=payment.id)
+
+
+async def _named_receivable(session: AsyncSession, paid: GatewayPayment) -> Receivable | None:
+    invoice_id = _uuid(paid.invoice_id)
+    if invoice_id is None:
+        return None
+    return await repository.receivable_of_invoice(session, invoice_id)
+
+
+def _unmatched(gateway: str, event: WebhookEvent, reason: str) -> WebhookReceipt:
+    payment = event.payment
+    logger.warning(
+        "%s event %s: payment %s of %s %s left unmatched, no payment recorded: %s",
+        gateway,
+        event.event_id,
+        payment.gateway_reference if payment else None,
+        payment.amount if payment else None,
+        payment.currency if payment else None,
+        reason,
+    )
+    return WebhookReceipt(status=WebhookStatus.UNMATCHED)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    """A metadata id that is not a UUID names nothing of q2c's."""
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
