@@ -12,7 +12,7 @@ async def _one(client, path):
     return items[0] if items else None
 
 
-async def _accepted_quote(quote_svc, *, name="Acme Corp"):
+async def _accepted_quote(quote_svc, *, name="Acme Corp", accept_headers=None):
     account = (
         await quote_svc.post(
             "/v1/accounts",
@@ -57,7 +57,7 @@ async def _accepted_quote(quote_svc, *, name="Acme Corp"):
         )
     ).json()
     await quote_svc.post(f"/v1/quotes/{quote['id']}/submit")
-    accepted = await quote_svc.post(f"/v1/quotes/{quote['id']}/accept")
+    accepted = await quote_svc.post(f"/v1/quotes/{quote['id']}/accept", headers=accept_headers)
     assert accepted.json()["status"] == "accepted", accepted.text
     return account, quote
 

@@ -145,9 +145,7 @@ def test_a_statement_carries_the_opening_balance_and_runs_the_balance():
         _item(StatementEntryType.INVOICE, "2026-03-01", "999.00", "INV-3"),  # after the period
     ]
 
-    statement = build_statement(
-        items, period_start=date(2026, 2, 1), period_end=date(2026, 2, 28)
-    )
+    statement = build_statement(items, period_start=date(2026, 2, 1), period_end=date(2026, 2, 28))
 
     assert statement.opening_balance == D("40.00")
     assert [(line.item.number, line.balance) for line in statement.lines] == [

@@ -8,7 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from invoice_svc import service
-from invoice_svc.documents import pdf_filename, render_invoice_pdf
+from invoice_svc.documents import (
+    credit_note_pdf_filename,
+    pdf_filename,
+    render_credit_note_pdf,
+    render_invoice_pdf,
+)
 from invoice_svc.models import CreditNote, Invoice, InvoiceRun, TaxRate
 from invoice_svc.schemas import (
     BillingSchedulePublic,
@@ -253,6 +258,39 @@ async def get_credit_note(credit_note_id: uuid.UUID, session: SessionDep) -> Cre
     """The credit note with its lines and totals. Unknown id: 404."""
     return await service.credit_note_public(
         session, await get_or_404(session, CreditNote, credit_note_id, label="credit note")
+    )
+
+
+@credit_notes.get(
+    "/{credit_note_id}/pdf",
+    summary="Get a credit note as a PDF document",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def get_credit_note_pdf(
+    credit_note_id: uuid.UUID, session: SessionDep, request: Request
+) -> Response:
+    """The credit note as the customer receives it, in its selling legal entity's brand
+    (`DOCUMENT_BRANDS`): seller and bill-to, the invoice it credits and why, lines with their
+    service periods and tax, and the total credited. Nothing to pay, so no payment
+    instructions. A draft is marked DRAFT and has no number yet. Unknown id: 404."""
+    credit_note, bill_to = await service.credit_note_document(
+        session, await get_or_404(session, CreditNote, credit_note_id, label="credit note")
+    )
+    settings: InvoiceSettings = request.app.state.settings
+    # Laying out a PDF is CPU work: keep it off the event loop.
+    content = await asyncio.to_thread(
+        render_credit_note_pdf,
+        credit_note=credit_note,
+        bill_to=bill_to,
+        brand=settings.document_brand(credit_note.legal_entity),
+        page_size=settings.document_page_size,
+    )
+    filename = credit_note_pdf_filename(credit_note)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
 
 

@@ -820,6 +820,19 @@ def _str_or_none(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
+async def credit_note_document(
+    session: AsyncSession, credit_note: CreditNote
+) -> tuple[CreditNotePublic, BillToPublic | None]:
+    """What the credit note's PDF prints: the credit note and its bill-to account as the read
+    model knows it (None until an account event arrived), which the credit note does not carry."""
+    bill_tos = await repository.bill_to_accounts(session, [credit_note.account_id])
+    bill_to = bill_tos.get(credit_note.account_id)
+    return (
+        await credit_note_public(session, credit_note),
+        BillToPublic.model_validate(bill_to) if bill_to is not None else None,
+    )
+
+
 # --- payments -------------------------------------------------------------------------------
 
 

@@ -15,7 +15,8 @@ SPEC = ServiceSpec(
     "allocation to invoices (oldest due date first unless told otherwise), refunds and account "
     "balances, with each account's name and e-mail as `q2c.accounts` last told them. Emits "
     "`PaymentReceived`, `PaymentAllocated`, `PaymentUnapplied` and `InvoicePaid` on "
-    "`q2c.payments`.",
+    "`q2c.payments`. Reports: AR aging, cash receipts, customer statements and the journal "
+    "export for the general ledger. Dunning: payment reminders e-mailed over SMTP.",
     routers=routers,
     public_routers=public_routers,
     handlers=HANDLERS,
@@ -31,6 +32,16 @@ SPEC = ServiceSpec(
         {
             "name": "webhooks",
             "description": "Payment gateways' notifications, authenticated by their signatures.",
+        },
+        {
+            "name": "reports",
+            "description": "AR aging, cash receipts, customer statements (JSON or PDF) and the "
+            "double-entry journal export (JSON or CSV).",
+        },
+        {
+            "name": "dunning",
+            "description": "Payment reminders e-mailed for overdue invoices at 1, 7, 14 and 30 "
+            "days past due.",
         },
     ],
 )

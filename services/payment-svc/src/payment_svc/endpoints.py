@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from payment_svc import batches, gateways, reporting, service, webhooks
+from payment_svc import batches, dunning_runs, gateways, reporting, service, webhooks
 from payment_svc.documents import render as statement_document
 from payment_svc.gateways import WebhookEvent
 from payment_svc.models import Payment, Receivable
@@ -17,6 +17,10 @@ from payment_svc.schemas import (
     ArAgingReport,
     CashReceiptsReport,
     CustomerStatement,
+    DunningNoticePublic,
+    DunningNoticeStatus,
+    DunningRunCreate,
+    DunningRunPublic,
     JournalExport,
     OutputFormat,
     PaymentBatchCreate,
@@ -593,6 +597,58 @@ async def export_journal_entries(
     )
 
 
+# --- dunning --------------------------------------------------------------------------------
+
+dunning = APIRouter(prefix="/dunning-runs", tags=["dunning"])
+dunning_notices = APIRouter(prefix="/dunning-notices", tags=["dunning"])
+
+
+@dunning.post("", summary="Run dunning: e-mail the payment reminders due")
+async def run_dunning(body: DunningRunCreate, request: Request) -> DunningRunPublic:
+    """E-mail a payment reminder for every open invoice that has reached a dunning level (1, 7,
+    14 or 30 days past due at `as_of`) higher than any it was reminded of: one reminder per
+    invoice, for the highest level reached. A level passed over between two runs is not sent
+    later. The mail, sent over SMTP (`SMTP_HOST`, `SMTP_PORT`) to the account's e-mail address,
+    names the invoice number, the amount due, the due date, how late it is and how to pay.
+
+    Synchronous: answers once every reminder was handed to the SMTP server or failed, with the
+    run's counts and notices. Safe to repeat: a second run for the same `as_of` records and
+    sends nothing new (no `Idempotency-Key` needed). It does send reminders left `pending` by
+    an interrupted run, and tries `failed` ones again (an SMTP server that was down, an account
+    without an e-mail address that has one now) up to `DUNNING_MAX_ATTEMPTS` tries. Reminders
+    no longer due when their turn comes (the invoice was paid) are `cancelled`.
+    """
+    return await dunning_runs.run_dunning(
+        request.app.state.database,
+        request.app.state.settings,
+        as_of=body.as_of or dunning_runs.today(),
+    )
+
+
+@dunning_notices.get("", summary="List dunning notices")
+async def list_dunning_notices(
+    session: SessionDep,
+    page: PageDep,
+    invoice_id: Annotated[uuid.UUID | None, Query(description="Only this invoice's.")] = None,
+    account_id: Annotated[uuid.UUID | None, Query(description="Only this account's.")] = None,
+    level: Annotated[
+        int | None, Query(description="Only this dunning level (1, 7, 14 or 30).")
+    ] = None,
+    status: Annotated[
+        DunningNoticeStatus | None,
+        Query(description="`pending`, `sent`, `failed` or `cancelled`."),
+    ] = None,
+) -> Page[DunningNoticePublic]:
+    """The payment reminders dunning runs recorded, newest first: their `level`, the run's
+    `as_of`, `status` and `sent_at`, and why one was not sent (`last_error`). A `cursor` this
+    API did not give out: 422.
+    """
+    items, next_cursor = await dunning_runs.list_dunning_notices(
+        session, page, invoice_id=invoice_id, account_id=account_id, level=level, status=status
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
 routers = [
     receivables,
     payments,
@@ -602,6 +658,8 @@ routers = [
     reports,
     statements,
     journal_entries,
+    dunning,
+    dunning_notices,
 ]
 public_routers = [gateway_webhooks]
 """Under /v1 without the bearer key: each route checks its caller's signature itself."""

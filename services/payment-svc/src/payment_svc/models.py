@@ -167,7 +167,8 @@ class DunningNotice(SQLModel, table=True):
     amount_due: Decimal = columns.money()
     email: str | None = columns.text()
     status: str = columns.text(20, nullable=False)
-    """`pending` (recorded, not yet handed to the SMTP server), `sent`, or `failed`."""
+    """`pending` (recorded, not yet handed to the SMTP server), `sent`, `failed` (retried by
+    later runs), or `cancelled` (no longer due when its turn came; docs/adr/0012-dunning.md)."""
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     last_error: str | None = columns.text(2000)
     created_at: datetime = columns.created_at()

@@ -105,6 +105,7 @@ async def ar_aging(session: AsyncSession, *, as_of: date, currency: str | None) 
             f"Balances are open in {', '.join(currencies)} at {as_of}; pass ?currency= to "
             "age one of them.",
             code="currency_required",
+            errors=[{"loc": ["query", "currency"], "msg": "required: " + ", ".join(currencies)}],
         )
     currency = currency or (currencies[0] if currencies else None)
     aging = reports.age(
@@ -119,9 +120,10 @@ async def ar_aging(session: AsyncSession, *, as_of: date, currency: str | None) 
         ),
         as_of=as_of,
     )
-    accounts = await repository.customer_accounts(
-        session, [uuid.UUID(row.account_id) for row in aging.accounts if row.account_id]
-    )
+    account_ids = {
+        row.account_id: uuid.UUID(row.account_id) for row in aging.accounts if row.account_id
+    }
+    accounts = await repository.customer_accounts(session, list(account_ids.values()))
     return ArAgingReport(
         as_of=as_of,
         currency=currency,
@@ -133,7 +135,7 @@ async def ar_aging(session: AsyncSession, *, as_of: date, currency: str | None) 
                 {
                     **_buckets(row, row.currency),
                     "account_id": row.account_id,
-                    "name": _name(accounts.get(uuid.UUID(str(row.account_id)))),
+                    "name": _name(accounts.get(account_ids[row.account_id or ""])),
                     "currency": row.currency,
                 }
             )
@@ -171,6 +173,9 @@ async def _statement_currency(
             f"Account {account_id} has money in {', '.join(sorted(currencies))}; pass "
             "?currency= for a statement of one of them.",
             code="currency_required",
+            errors=[
+                {"loc": ["query", "currency"], "msg": "required: " + ", ".join(sorted(currencies))}
+            ],
         )
     (only,) = currencies
     return only
@@ -350,7 +355,7 @@ async def cash_receipts(
             "to": period_end,
             "days": [
                 DailyReceipts(
-                    received_on=day.received_on,  # type: ignore[arg-type] - a day's is set
+                    received_on=day.received_on,
                     currency=day.currency,
                     count=day.count,
                     amount=round_money(day.amount, day.currency),

@@ -28,3 +28,30 @@ class PaymentSettings(ServiceSettings):
     stripe_webhook_tolerance_seconds: int = Field(
         300, ge=1, description="How old a Stripe signature's timestamp may be (replay window)."
     )
+
+    # --- dunning e-mail (dunning_runs.py, mailer.py) ---
+    smtp_host: str = Field("127.0.0.1", description="The SMTP server dunning reminders go to.")
+    smtp_port: int = Field(1025, ge=1, le=65535, description="Its port (587 with STARTTLS).")
+    smtp_from: str = Field(
+        "q2c Accounts Receivable <ar@q2c.example>",
+        description="The reminders' `From` address (a bare address or `Name <address>`).",
+    )
+    smtp_username: str | None = Field(None, description="SMTP AUTH user; unset: no login.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP AUTH password.")
+    smtp_starttls: bool = Field(
+        False, description="Upgrade the connection with STARTTLS before logging in and sending."
+    )
+    smtp_timeout_seconds: float = Field(
+        10, gt=0, description="How long to wait for the SMTP server, per connection and command."
+    )
+    dunning_payment_instructions: str | None = Field(
+        None,
+        description="How to pay, as the reminders print it (bank, IBAN, the reference to "
+        "quote; newlines kept). Unset: `STATEMENT_BRAND`'s `payment_instructions` lines.",
+    )
+    dunning_max_attempts: int = Field(
+        5,
+        ge=1,
+        description="Failed sends of a reminder after which runs stop retrying it (it stays "
+        "`failed`).",
+    )

@@ -1,5 +1,16 @@
-"""Customer-facing documents of invoice-svc: the invoice PDF, branded per selling legal entity."""
+"""Customer-facing documents of invoice-svc: the invoice and credit note PDFs, branded per
+selling legal entity."""
 
-from invoice_svc.documents.render import pdf_filename, render_invoice_pdf
+from invoice_svc.documents.render import (
+    credit_note_pdf_filename,
+    pdf_filename,
+    render_credit_note_pdf,
+    render_invoice_pdf,
+)
 
-__all__ = ["pdf_filename", "render_invoice_pdf"]
+__all__ = [
+    "credit_note_pdf_filename",
+    "pdf_filename",
+    "render_credit_note_pdf",
+    "render_invoice_pdf",
+]

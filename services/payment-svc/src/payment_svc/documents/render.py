@@ -87,7 +87,7 @@ def render_statement_html(
         },
         details=[
             ("Statement date", fmt.day(statement.period_end)),
-            ("Period", period),
+            ("Period from", fmt.day(statement.period_start)),
             ("Currency", currency),
         ],
         balance={
@@ -132,13 +132,13 @@ def render_statement_html(
         closing=_signed(closing, currency),
         currency=currency,
         aging=[
-            ("Current", fmt.money(aging.current, currency)),
-            ("1–30 days", fmt.money(aging.days_1_30, currency)),
-            ("31–60 days", fmt.money(aging.days_31_60, currency)),
-            ("61–90 days", fmt.money(aging.days_61_90, currency)),
-            ("Over 90 days", fmt.money(aging.over_90, currency)),
+            ("Current", fmt.money(aging.current, currency), ""),
+            ("1–30 days past due", fmt.money(aging.days_1_30, currency), _late(aging.days_1_30)),
+            ("31–60 days past due", fmt.money(aging.days_31_60, currency), _late(aging.days_31_60)),
+            ("61–90 days past due", fmt.money(aging.days_61_90, currency), _late(aging.days_61_90)),
+            ("Over 90 days past due", fmt.money(aging.over_90, currency), _late(aging.over_90)),
+            ("Total open", fmt.money_with_currency(aging.total, currency), "grand"),
         ],
-        aging_total=fmt.money(aging.total, currency),
         overdue=aging.total - aging.current > 0,
         unapplied_credit=(
             fmt.money_with_currency(statement.unapplied_credit, currency)
@@ -167,6 +167,11 @@ def _signed(amount: Decimal, currency: str) -> str:
 
 def _minus(amount: Decimal, currency: str) -> str:
     return f"−{fmt.money(amount, currency)}" if amount else fmt.money(amount, currency)
+
+
+def _late(amount: Decimal) -> str:
+    """Overdue amounts stand out; an empty bucket does not."""
+    return "late" if amount > 0 else ""
 
 
 def _balance_note(closing: Decimal) -> str:
