@@ -10,6 +10,11 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, Tracer
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +24,7 @@ from q2c_shared.events.contracts import AccountCreated, AccountSnapshot
 from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.events.topics import dead_letter_topic, ensure_topics
 from q2c_shared.inbox import InboxEvent
+from q2c_shared.metrics import ServiceMetrics
 from q2c_shared.testing.kafka import publish, read_all
 from q2c_shared.testing.waiting import eventually
 
@@ -58,10 +64,13 @@ class AccountHandler:
         self.poison = poison
         self.gate = gate
         self.calls: list[str] = []
+        self.trace_ids: dict[str, str] = {}
+        """Per name: the trace id the handler ran in."""
 
     async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
         name = event.data["account"]["name"]
         self.calls.append(name)
+        self.trace_ids[name] = format(trace.get_current_span().get_span_context().trace_id, "032x")
         if name in self.poison:
             raise RuntimeError(f"cannot apply {name}")
         await session.execute(insert(applied_accounts).values(event_id=event.id, name=name))
@@ -108,6 +117,8 @@ async def running_consumer(
     handlers: dict[str, EventHandler],
     group_id: str | None = None,
     max_attempts: int = 3,
+    metrics: ServiceMetrics | None = None,
+    tracer: Tracer | None = None,
 ) -> AsyncIterator[EventConsumer]:
     consumer = EventConsumer(
         database=database,
@@ -121,13 +132,15 @@ async def running_consumer(
         retry_backoff=0.01,
         session_timeout_ms=2_000,
         heartbeat_interval_ms=300,
+        metrics=metrics,
+        tracer=tracer,
     )
     await consumer.start()
     running = asyncio.create_task(consumer.run())
     try:
         yield consumer
     finally:
-        await consumer.stop()
+        consumer.stop()
         try:
             await asyncio.wait_for(running, timeout=5)  # surfaces a crash of the loop
         finally:
@@ -397,3 +410,135 @@ async def test_a_message_that_cannot_even_be_dead_lettered_is_read_again_not_ski
     assert "Healthy" not in stuck_calls
     assert stuck_offset == 0
     assert await applied_names(tables) == ["Healthy"]
+
+
+def metric(metrics: ServiceMetrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+def lag(metrics: ServiceMetrics, topic: str) -> float:
+    return sum(metric(metrics, "q2c_consumer_lag", topic=topic, partition=str(p)) for p in (0, 1))
+
+
+async def test_the_consumer_counts_what_it_applied_skipped_failed_and_dead_lettered(
+    tables: Database, producer: AIOKafkaProducer, kafka_broker, topic: str
+) -> None:
+    bootstrap = kafka_broker.bootstrap_servers
+    event, poison = account_created(name="Acme"), account_created(name="Poison")
+    for message in (event, event, poison):  # delivered twice, then one that always fails
+        await publish(bootstrap, topic, message, key="account-1")
+    metrics = ServiceMetrics()
+
+    async with running_consumer(
+        database=tables,
+        producer=producer,
+        bootstrap_servers=bootstrap,
+        topic=topic,
+        handlers={"AccountCreated": AccountHandler(poison=("Poison",))},
+        group_id="count-group",
+        max_attempts=2,
+        metrics=metrics,
+    ):
+        await wait_committed(bootstrap, "count-group", topic, 3)
+
+    counted = {"topic": topic, "event_type": "AccountCreated"}
+    assert metric(metrics, "q2c_consumer_messages_processed_total", **counted) == 1
+    assert metric(metrics, "q2c_consumer_messages_duplicate_total", **counted) == 1
+    assert metric(metrics, "q2c_consumer_messages_failed_total", **counted) == 2
+    assert metric(metrics, "q2c_consumer_messages_dead_lettered_total", topic=topic) == 1
+    assert lag(metrics, topic) == 0
+
+
+async def test_a_stopped_consumer_commits_the_message_in_hand_and_leaves_the_rest(
+    tables: Database, producer: AIOKafkaProducer, kafka_broker, topic: str
+) -> None:
+    bootstrap = kafka_broker.bootstrap_servers
+    names = [f"Acme {n}" for n in range(5)]
+    for name in names:  # one key: one partition, in this order
+        await publish(bootstrap, topic, account_created(name=name), key="account-1")
+    in_hand = AccountHandler(gate=asyncio.Event())
+    metrics = ServiceMetrics()
+
+    async with running_consumer(
+        database=tables,
+        producer=producer,
+        bootstrap_servers=bootstrap,
+        topic=topic,
+        handlers={"AccountCreated": in_hand},
+        group_id="stop-group",
+        metrics=metrics,
+    ) as consumer:
+        await eventually(lambda: in_hand.calls, message="the handler was never called")
+        consumer.stop()  # SIGTERM arrived while the first message is being applied
+        assert in_hand.gate is not None
+        in_hand.gate.set()
+    stopped_at = await committed(bootstrap, "stop-group", topic)
+    applied_before_restart = await applied_names(tables)
+
+    restarted = AccountHandler()
+    async with running_consumer(
+        database=tables,
+        producer=producer,
+        bootstrap_servers=bootstrap,
+        topic=topic,
+        handlers={"AccountCreated": restarted},
+        group_id="stop-group",
+    ):
+        await wait_committed(bootstrap, "stop-group", topic, 5)
+
+    assert in_hand.calls == ["Acme 0"]
+    assert (stopped_at, applied_before_restart) == (1, ["Acme 0"])
+    assert lag(metrics, topic) == 4  # what it left, as it reported on the way out
+    assert restarted.calls == names[1:]  # nothing applied twice, nothing skipped
+    assert await applied_names(tables) == names
+    assert await inbox_count(tables) == 5
+
+
+async def test_the_handler_runs_in_a_child_span_of_the_trace_the_event_carries(
+    tables: Database, producer: AIOKafkaProducer, kafka_broker, topic: str
+) -> None:
+    bootstrap = kafka_broker.bootstrap_servers
+    header_trace, envelope_trace = "a" * 32, "b" * 32
+    in_header, in_envelope, untraced = (
+        account_created(name=name) for name in ("In header", "In envelope", "Untraced")
+    )
+    # What the relay sends: the context in the envelope and in a header.
+    await producer.send_and_wait(
+        topic,
+        in_header.model_copy(update={"traceparent": f"00-{header_trace}-{'1' * 16}-01"})
+        .model_dump_json()
+        .encode(),
+        key=b"account-1",
+        headers=[("traceparent", f"00-{header_trace}-{'1' * 16}-01".encode())],
+    )
+    # Published by something that does not copy it into headers: the envelope's is used.
+    envelope_only = in_envelope.model_copy(
+        update={"traceparent": f"00-{envelope_trace}-{'2' * 16}-01"}
+    )
+    await publish(bootstrap, topic, envelope_only, key="account-1")
+    await publish(bootstrap, topic, untraced, key="account-1")
+    spans = InMemorySpanExporter()
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    handler = AccountHandler()
+
+    async with running_consumer(
+        database=tables,
+        producer=producer,
+        bootstrap_servers=bootstrap,
+        topic=topic,
+        handlers={"AccountCreated": handler},
+        group_id="trace-group",
+        tracer=provider.get_tracer("test"),
+    ):
+        await wait_committed(bootstrap, "trace-group", topic, 3)
+
+    assert handler.trace_ids["In header"] == header_trace
+    assert handler.trace_ids["In envelope"] == envelope_trace
+    assert handler.trace_ids["Untraced"] not in (header_trace, envelope_trace, "0" * 32)
+    by_trace = {format(span.context.trace_id, "032x"): span for span in spans.get_finished_spans()}
+    consumed = by_trace[header_trace]
+    assert (consumed.name, consumed.kind) == ("process AccountCreated", SpanKind.CONSUMER)
+    assert consumed.parent is not None and consumed.parent.span_id == int("1" * 16, 16)
+    assert consumed.attributes["messaging.message.id"] == in_header.id
+    assert by_trace[envelope_trace].parent.span_id == int("2" * 16, 16)

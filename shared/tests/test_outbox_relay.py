@@ -21,10 +21,12 @@ from q2c_shared.events.contracts import (
     PaymentSnapshot,
 )
 from q2c_shared.events.topics import ensure_topics
+from q2c_shared.metrics import ServiceMetrics
 from q2c_shared.outbox import OutboxEvent, enqueue, enqueue_many
 from q2c_shared.relay import MAX_BACKOFF, OutboxRelay, backoff
 from q2c_shared.testing.kafka import read_all
 from q2c_shared.testing.waiting import eventually
+from q2c_shared.tracing import create_tracer_provider
 
 # --- factories --------------------------------------------------------------------------------
 
@@ -49,7 +51,12 @@ def payment_received(*, account_id: str, amount: str = "125.00") -> PaymentRecei
 
 
 def relay_for(
-    database: Database, producer: Any, *, topic_prefix: str, batch_size: int = 500
+    database: Database,
+    producer: Any,
+    *,
+    topic_prefix: str,
+    batch_size: int = 500,
+    metrics: ServiceMetrics | None = None,
 ) -> OutboxRelay:
     return OutboxRelay(
         database,
@@ -58,6 +65,7 @@ def relay_for(
         topic_prefix=topic_prefix,
         batch_size=batch_size,
         poll_interval=0.05,
+        metrics=metrics,
     )
 
 
@@ -340,15 +348,16 @@ async def test_a_failed_send_is_recorded_and_retried_after_a_backoff(
         await enqueue(
             session, account_updated(account_id=account_id, name="x" * 2_000), key=account_id
         )
+    metrics = ServiceMetrics()
     # A producer that refuses the message (too large for it) stands in for a broker outage.
     strict_producer = await new_producer(kafka_broker.bootstrap_servers, max_request_size=1_000)
     try:
         failed = await relay_for(
-            database, strict_producer, topic_prefix=topic_prefix
+            database, strict_producer, topic_prefix=topic_prefix, metrics=metrics
         ).publish_batch()
     finally:
         await strict_producer.stop()
-    healthy_relay = relay_for(database, producer, topic_prefix=topic_prefix)
+    healthy_relay = relay_for(database, producer, topic_prefix=topic_prefix, metrics=metrics)
 
     too_soon = await healthy_relay.publish_batch()
     [row] = await outbox_rows(database)
@@ -368,6 +377,45 @@ async def test_a_failed_send_is_recorded_and_retried_after_a_backoff(
         producer, kafka_broker.bootstrap_servers, accounts_topic, expect=1
     )
     assert message["value"]["data"]["account"]["name"] == "x" * 2_000
+    counted = {"topic": topics.ACCOUNTS, "event_type": "AccountUpdated"}
+    assert metrics.registry.get_sample_value("q2c_events_publish_failed_total", counted) == 1
+    assert metrics.registry.get_sample_value("q2c_events_published_total", counted) == 1
+
+
+async def test_an_event_enqueued_in_a_span_carries_its_trace_context_to_the_kafka_headers(
+    database: Database,
+    producer: AIOKafkaProducer,
+    kafka_broker,
+    topic_prefix: str,
+    accounts_topic: str,
+) -> None:
+    tracer = create_tracer_provider("relay-test").get_tracer(__name__)
+    account_id = str(uuid.uuid4())
+    with tracer.start_as_current_span("request") as span:
+        async with database.transaction() as session:
+            traced = await enqueue(
+                session, account_updated(account_id=account_id, name="Traced"), key=account_id
+            )
+    async with database.transaction() as session:
+        untraced = await enqueue(
+            session, account_updated(account_id=account_id, name="Untraced"), key=account_id
+        )
+
+    await relay_for(database, producer, topic_prefix=topic_prefix).publish_batch()
+
+    trace_id = format(span.get_span_context().trace_id, "032x")
+    span_id = format(span.get_span_context().span_id, "016x")
+    assert traced.traceparent.split("-")[1:3] == [trace_id, span_id]
+    assert untraced.traceparent is None
+    rows = {row.id: row.envelope for row in await outbox_rows(database)}
+    assert rows[uuid.UUID(traced.id)]["traceparent"] == traced.traceparent
+    assert "traceparent" not in rows[uuid.UUID(untraced.id)]  # absent, not null
+    first, second = await read_to_end(
+        producer, kafka_broker.bootstrap_servers, accounts_topic, expect=2
+    )
+    assert first["headers"]["traceparent"] == traced.traceparent.encode()
+    assert first["value"]["traceparent"] == traced.traceparent
+    assert "traceparent" not in second["headers"]
 
 
 async def test_a_failed_event_holds_back_the_later_events_of_its_account_only(

@@ -44,6 +44,7 @@ def suite(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Suite]:
             topic_prefix=prefix,
             port=ports[name],
         )
+        env["LOG_FORMAT"] = "json"  # as in production; the trace test reads the log lines
         if name == "quote":  # amendments and renewals read contracts from order-svc
             env["ORDER_SERVICE_URL"] = f"http://127.0.0.1:{ports['order']}"
         suite.services[name] = ServiceProcess(name, ports[name], env, logs / f"{name}-svc.log")

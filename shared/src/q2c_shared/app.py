@@ -1,14 +1,22 @@
-"""Builds a q2c service's FastAPI app: problems, auth, health, and the background workers.
+"""Builds a q2c service's FastAPI app: problems, auth, probes, metrics, traces, the workers.
 
 Every service's `create_app()` calls `create_service_app` with its own routers and event
 handlers, so all four start, serve and stop the same way. The lifespan connects the database,
 then (in the background, retrying while the broker is away) the Kafka producer, the outbox
 relay, the event consumer and any job workers of the service.
+
+Stopping (SIGTERM, `shutdown.py`): uvicorn stops accepting connections and finishes the requests
+in flight; at the signal already the workers are told to stop: the consumer after the message
+in hand (committing what it applied), the relay after its batch, invoice runs between batches
+(back to the queue). They get `SHUTDOWN_GRACE_SECONDS` from the signal, less a few seconds kept
+for closing the Kafka clients and the database pool; what is still running then is cancelled,
+and its transaction rolls back, to be done again by the next process.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,15 +24,21 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace import TracerProvider
+from starlette.types import ASGIApp
 
 from q2c_shared.auth import require_api_key
 from q2c_shared.consumer import EventConsumer, EventHandler
 from q2c_shared.db import Database
 from q2c_shared.events.topics import all_topics, ensure_topics
 from q2c_shared.logging import configure_logging
+from q2c_shared.metrics import ServiceMetrics, metrics_router
+from q2c_shared.middleware import RequestTelemetry
 from q2c_shared.problems import PROBLEM_RESPONSES, install_problem_handlers
 from q2c_shared.relay import OutboxRelay
 from q2c_shared.settings import ServiceSettings
+from q2c_shared.shutdown import notice_stop_signals
+from q2c_shared.tracing import create_tracer_provider
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +69,36 @@ class ServiceRuntime:
 
     settings: ServiceSettings
     database: Database
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
+    tracer_provider: TracerProvider = field(
+        default_factory=lambda: TracerProvider(shutdown_on_exit=False)
+    )
     producer: AIOKafkaProducer | None = None
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     broker_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the service starts stopping; the `stop` every worker is given."""
+    stopping_since: float | None = None
+    """`time.monotonic()` when it started stopping: the grace period counts from here."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
+    def begin_stopping(self) -> None:
+        """Tell the workers to finish what they hold and return (idempotent)."""
+        if self.stopping.is_set():
+            return
+        self.stopping_since = time.monotonic()
+        self.stopping.set()
+        logger.info("stopping: finishing the messages, batches and runs in hand")
+        if self.relay is not None:
+            self.relay.stop()
+        if self.consumer is not None:
+            self.consumer.stop()
 
-async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+
+async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime) -> None:
     settings = runtime.settings
+    stop = runtime.stopping
     delay = 0.5
     while not stop.is_set():
         try:
@@ -89,7 +124,7 @@ async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime, stop: asyn
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             delay = min(delay * 2, 10)
-    if runtime.producer is None:
+    if runtime.producer is None or stop.is_set():
         return
     runtime.relay = OutboxRelay(
         runtime.database,
@@ -98,6 +133,7 @@ async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime, stop: asyn
         topic_prefix=settings.kafka_topic_prefix,
         batch_size=settings.outbox_batch_size,
         poll_interval=settings.outbox_poll_interval_seconds,
+        metrics=runtime.metrics,
     )
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
     if spec.handlers:
@@ -114,15 +150,35 @@ async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime, stop: asyn
             retry_backoff=settings.consumer_retry_backoff_seconds,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+            metrics=runtime.metrics,
+            tracer=runtime.tracer_provider.get_tracer("q2c_shared.consumer"),
         )
         await runtime.consumer.start()
+        if stop.is_set():  # stopped while it joined its group: it must not start consuming
+            return
         runtime.tasks.append(asyncio.create_task(runtime.consumer.run(), name="consumer"))
     runtime.broker_ready.set()
     logger.info("%s connected to broker %s", spec.name, settings.kafka_bootstrap_servers)
 
 
+class _ServiceApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's error middleware, so that the 500 of an unhandled error is
+        # measured and carries the request id as well.
+        return RequestTelemetry(
+            super().build_middleware_stack(),
+            tracer=self.state.tracer_provider.get_tracer("q2c_shared.http"),
+            metrics=self.state.metrics,
+            route_prefixes=self.state.route_prefixes,
+        )
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
-    configure_logging(spec.name, settings.log_level)
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    metrics = ServiceMetrics.with_process_metrics()
+    tracer_provider = create_tracer_provider(
+        settings.otel_service_name or spec.name, settings.otel_traces_exporter
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,47 +187,52 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             event_source=f"/q2c/{spec.name}",
             pool_size=settings.database_pool_size,
         )
-        runtime = ServiceRuntime(settings=settings, database=database)
+        runtime = ServiceRuntime(
+            settings=settings,
+            database=database,
+            metrics=metrics,
+            tracer_provider=tracer_provider,
+        )
         app.state.database = database
         app.state.runtime = runtime
-        stop = asyncio.Event()
         if settings.run_background_workers:
-            runtime.tasks.append(
-                asyncio.create_task(_connect_broker(spec, runtime, stop), name="broker")
-            )
+            runtime.tasks.append(asyncio.create_task(_connect_broker(spec, runtime), name="broker"))
             for worker in spec.workers:
-                runtime.tasks.append(asyncio.create_task(worker(runtime, stop)))
+                runtime.tasks.append(
+                    asyncio.create_task(
+                        worker(runtime, runtime.stopping),
+                        name=getattr(worker, "__name__", "worker"),
+                    )
+                )
         logger.info("%s started", spec.name)
         try:
-            yield
+            with notice_stop_signals(runtime.begin_stopping):
+                yield
         finally:
-            stop.set()
-            if runtime.relay:
-                runtime.relay.stop()
-            if runtime.consumer:
-                await runtime.consumer.stop()
-            _, pending = (
-                await asyncio.wait(runtime.tasks, timeout=15) if runtime.tasks else ((), ())
-            )
-            for task in pending:
-                task.cancel()
-            if runtime.consumer:
-                await runtime.consumer.close()
-            if runtime.producer:
-                await runtime.producer.stop()
-            await database.dispose()
+            runtime.begin_stopping()
+            await _stop_runtime(runtime)
+            tracer_provider.force_flush(timeout_millis=1_000)
             logger.info("%s stopped", spec.name)
 
-    app = FastAPI(
+    app = _ServiceApp(
         title=spec.title,
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
-        openapi_tags=spec.openapi_tags + [{"name": "health", "description": "Probes."}],
+        openapi_tags=spec.openapi_tags
+        + [{"name": "health", "description": "Probes and Prometheus metrics."}],
     )
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.tracer_provider = tracer_provider
+    app.state.route_prefixes = {
+        id(route): "/v1"
+        for router in [*spec.routers, *spec.public_routers]
+        for route in router.routes
+    }
     install_problem_handlers(app)
     app.include_router(_health_router())
+    app.include_router(metrics_router())
     for router in spec.routers:
         app.include_router(
             router,
@@ -182,6 +243,51 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     for router in spec.public_routers:
         app.include_router(router, prefix="/v1")
     return app
+
+
+_CLOSING_SECONDS = 3.0
+"""Of the grace period, what is kept for closing the Kafka clients and the database pool."""
+
+
+async def _stop_runtime(runtime: ServiceRuntime) -> None:
+    """Wait for the workers until the grace period (less the closing time) is over, cancel
+    what is left, then close the clients. Call `begin_stopping` first."""
+    assert runtime.stopping_since is not None
+    grace = runtime.settings.shutdown_grace_seconds
+    closing = min(_CLOSING_SECONDS, grace / 5)
+    deadline = runtime.stopping_since + grace - closing
+    if runtime.tasks:
+        done, pending = await asyncio.wait(
+            runtime.tasks, timeout=max(0.0, deadline - time.monotonic())
+        )
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                logger.error(
+                    "background task %s had failed", task.get_name(), exc_info=task.exception()
+                )
+        if pending:
+            logger.warning(
+                "cancelling %s: still running after the grace period of %.0f s",
+                ", ".join(task.get_name() for task in pending),
+                grace,
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=closing / 2)
+    # The consumer before the producer: it dead-letters through the producer. Each is given
+    # the closing time at most: a broker gone away must not keep the process from exiting.
+    closers = [
+        ("consumer", runtime.consumer.close if runtime.consumer else None),
+        ("producer", runtime.producer.stop if runtime.producer else None),
+        ("database pool", runtime.database.dispose),
+    ]
+    for name, close in closers:
+        if close is None:
+            continue
+        try:
+            await asyncio.wait_for(close(), timeout=closing)
+        except Exception as error:  # noqa: BLE001 - the others are closed all the same
+            logger.warning("could not close the %s: %r", name, error)
 
 
 def _health_router() -> APIRouter:
@@ -201,8 +307,13 @@ def _health_router() -> APIRouter:
     async def readyz(request: Request) -> JSONResponse:
         """Answers 200 `{"status": "ready", "checks": {...}}` when the database and (where the
         process runs the background workers) the Kafka broker answer within 2 seconds, and 503
-        with the failing check otherwise. No auth: the readiness probe."""
+        with the failing check otherwise, or once the service is stopping. No auth: the
+        readiness probe."""
         runtime: ServiceRuntime = request.app.state.runtime
+        if runtime.stopping.is_set():
+            return JSONResponse(
+                {"status": "not ready", "checks": {"shutdown": "stopping"}}, status_code=503
+            )
         checks = {"database": "ok", "broker": "ok"}
         try:
             await asyncio.wait_for(runtime.database.ping(), timeout=2)

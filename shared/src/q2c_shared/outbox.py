@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 from q2c_shared.db import JsonText, copy_rows
 from q2c_shared.events.contracts import EventData
 from q2c_shared.events.envelope import CloudEvent
+from q2c_shared.tracing import current_trace_context
 
 EVENT_SOURCE_KEY = "event_source"
 """`session.info` key holding the CloudEvents `source` of the service (set by `Database`)."""
@@ -64,11 +65,14 @@ class OutboxEvent(SQLModel, table=True):
 
 
 def build_event(session: AsyncSession, data: EventData, *, subject: str | None) -> CloudEvent:
+    """The event's envelope, carrying the trace context current here (the request's or the
+    consumed event's span), so its consumers continue the same trace."""
     return CloudEvent.new(
         source=session.info.get(EVENT_SOURCE_KEY, "/q2c"),
         type=data.event_type,
         subject=subject,
         data=data.model_dump(mode="json"),
+        trace_context=current_trace_context(),
     )
 
 
@@ -86,6 +90,7 @@ def build_json_event(
         type=event_class.event_type,
         subject=subject,
         data=data,
+        trace_context=current_trace_context(),
     )
 
 

@@ -6,6 +6,10 @@ are read `FOR UPDATE SKIP LOCKED` in creation order. A row is marked published o
 broker acknowledged it (acks=all); a failed send is retried with exponential backoff, and until
 it succeeds the later events of its key (its account) wait behind it. (Events of one batch are
 sent pipelined: if one fails, later ones of its key in the same batch may already be out.)
+
+An event enqueued in a traced request carries its trace context in the envelope; the relay
+sends it as the `traceparent` and `tracestate` Kafka headers too, so that consumers and tools
+reading headers only continue the trace. Stopping (`stop()`) lets the batch in hand finish.
 """
 
 import asyncio
@@ -19,6 +23,8 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
 from q2c_shared.db import Database
+from q2c_shared.metrics import ServiceMetrics
+from q2c_shared.tracing import TRACE_HEADERS
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +73,10 @@ class OutboxRelay:
         topic_prefix: str = "",
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self._database = database
+        self._metrics = metrics if metrics is not None else ServiceMetrics()
         self._producer = producer
         self._topic_prefix = topic_prefix
         self._batch_size = batch_size
@@ -103,7 +111,15 @@ class OutboxRelay:
                         _MARK_FAILED,
                         {"id": row.id, "error": str(error)[:2000], "delay": backoff(row.attempts)},
                     )
-            return len(published)
+        # Counted once the batch's outcome is committed.
+        for row, error in zip(rows, results, strict=True):
+            counter = (
+                self._metrics.events_published
+                if error is None
+                else self._metrics.events_publish_failed
+            )
+            counter.labels(row.topic, row.envelope["type"]).inc()
+        return len(published)
 
     async def _send_all(self, rows: list[Any]) -> list[BaseException | None]:
         futures = []
@@ -113,6 +129,9 @@ class OutboxRelay:
                 ("ce_id", envelope["id"].encode()),
                 ("ce_type", envelope["type"].encode()),
                 ("content-type", b"application/cloudevents+json"),
+            ]
+            headers += [
+                (name, envelope[name].encode()) for name in TRACE_HEADERS if name in envelope
             ]
             try:
                 futures.append(

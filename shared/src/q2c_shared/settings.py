@@ -1,6 +1,6 @@
 """Settings every service reads from its environment (pydantic-settings)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -35,6 +35,26 @@ class ServiceSettings(BaseSettings):
     )
     port: int = 8000
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`text`: one readable line per record (`make run`); `json`: one JSON object "
+        "per line with request and trace ids, for a log pipeline (production).",
+    )
+    otel_service_name: str | None = Field(
+        None, description="`service.name` of the traces; unset: the service's name."
+    )
+    otel_traces_exporter: Literal["none", "console", "otlp"] = Field(
+        "none",
+        description="Where finished spans go: nowhere (trace context is still propagated), "
+        "stdout, or OTLP/HTTP (needs `opentelemetry-exporter-otlp-proto-http` installed and "
+        "the `OTEL_EXPORTER_OTLP_*` variables).",
+    )
+    shutdown_grace_seconds: float = Field(
+        25,
+        gt=0,
+        description="On SIGTERM: how long consumers, the relay and jobs get to finish what they "
+        "hold before they are cancelled (below Kubernetes' 30 s termination grace period).",
+    )
 
     outbox_batch_size: int = Field(500, ge=1)
     outbox_poll_interval_seconds: float = Field(0.2, gt=0)

@@ -26,19 +26,26 @@ stopping process puts its runs back in the queue between batches. A run left `ru
 process that died is taken over by the next worker to poll, and resumed where it stopped:
 whatever the dead process committed is no longer pending, what it had in flight was rolled
 back, and the counters on the run row keep adding up.
+
+Each execution is timed in `q2c_invoice_run_duration_seconds` (by outcome: completed, failed,
+requeued), and what its committed batches made is counted in `q2c_invoice_run_invoices_total`
+(by status, draft or posted) and `q2c_invoice_run_credit_notes_total`, in the app's registry.
+A run is a job of its own, not part of the trace of the request that queued it.
 """
 
 import asyncio
 import contextlib
 import gc
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from invoice_svc import repository, service
@@ -62,18 +69,54 @@ from q2c_shared.money import zero
 logger = logging.getLogger(__name__)
 
 
+class RunMetrics:
+    """The invoice runs' metrics; `ServiceMetrics.group(RunMetrics)` makes them once per app."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.duration = Histogram(
+            "q2c_invoice_run_duration_seconds",
+            "How long a process executed an invoice run, by outcome (completed, failed, "
+            "requeued when the process stopped).",
+            ["outcome"],
+            buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+            registry=registry,
+        )
+        self.invoices = Counter(
+            "q2c_invoice_run_invoices_total",
+            "Invoices created by invoice runs, by status (draft, posted).",
+            ["status"],
+            registry=registry,
+        )
+        self.credit_notes = Counter(
+            "q2c_invoice_run_credit_notes_total",
+            "Credit notes created by invoice runs (for bill-tos whose credits outweigh charges).",
+            registry=registry,
+        )
+
+
+class BatchOutcome(NamedTuple):
+    """What one batch made (`bill_accounts`)."""
+
+    invoices: int
+    posted: int
+    credit_notes: int
+
+
 async def invoice_run_worker(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     """`ServiceSpec.workers` entry: run `invoice_run_concurrency` claim loops until `stop`."""
     settings = cast(InvoiceSettings, runtime.settings)
+    metrics = runtime.metrics.group(RunMetrics)
     await asyncio.gather(
         *(
-            _claim_loop(runtime.database, settings, stop)
+            _claim_loop(runtime.database, settings, stop, metrics)
             for _ in range(settings.invoice_run_concurrency)
         )
     )
 
 
-async def _claim_loop(database: Database, settings: InvoiceSettings, stop: asyncio.Event) -> None:
+async def _claim_loop(
+    database: Database, settings: InvoiceSettings, stop: asyncio.Event, metrics: RunMetrics
+) -> None:
     while not stop.is_set():
         executed = False
         try:
@@ -85,6 +128,7 @@ async def _claim_loop(database: Database, settings: InvoiceSettings, stop: async
                         batch_accounts=settings.invoice_run_batch_accounts,
                         batches_in_flight=settings.invoice_run_batches_in_flight,
                         stop=stop,
+                        metrics=metrics,
                     )
                     executed = True
         except Exception:
@@ -161,6 +205,7 @@ async def execute_run(
     batch_accounts: int,
     batches_in_flight: int = 1,
     stop: asyncio.Event | None = None,
+    metrics: RunMetrics | None = None,
 ) -> None:
     """Bill a claimed run batch by batch, then record it completed, or failed with the error.
     Call it inside `claimed_run`, which holds the run's lock meanwhile.
@@ -172,6 +217,8 @@ async def execute_run(
 
     When the process is stopping, the run goes back to `queued` once the batches in flight are
     done, and the next worker to claim it bills what is still pending."""
+    metrics = metrics or _UNREGISTERED_METRICS
+    started = time.perf_counter()
     async with database.transaction() as session:
         run = await session.get(InvoiceRun, run_id)
         if run is None:
@@ -187,6 +234,7 @@ async def execute_run(
                     async with database.transaction() as session:
                         await repository.requeue_run(session, run.id)
                     logger.info("invoice run %s requeued: the process is stopping", run.id)
+                    metrics.duration.labels("requeued").observe(time.perf_counter() - started)
                     return
                 async with database.transaction() as session:
                     accounts = await repository.due_bill_to_accounts(
@@ -201,7 +249,7 @@ async def execute_run(
                 after_account = accounts[-1]
                 while len(in_flight) >= batches_in_flight:
                     await _finish(in_flight, first_only=True)
-                in_flight.add(asyncio.create_task(_bill_batch(database, run, accounts)))
+                in_flight.add(asyncio.create_task(_bill_batch(database, run, accounts, metrics)))
             await _finish(in_flight)
     except Exception as error:
         logger.exception("invoice run %s failed", run.id)
@@ -215,18 +263,30 @@ async def execute_run(
                 status=InvoiceRunStatus.FAILED,
                 error=f"{type(error).__name__}: {error}"[:2000],
             )
+        metrics.duration.labels("failed").observe(time.perf_counter() - started)
         return
     finally:
         for task in in_flight:  # only when the run itself is cancelled
             task.cancel()
     async with database.transaction() as session:
         await repository.finish_run(session, run.id, status=InvoiceRunStatus.COMPLETED)
+    metrics.duration.labels("completed").observe(time.perf_counter() - started)
     logger.info("invoice run %s completed", run.id)
 
 
-async def _bill_batch(database: Database, run: InvoiceRun, accounts: list[uuid.UUID]) -> None:
+_UNREGISTERED_METRICS = RunMetrics()
+"""Where a run counts when its caller passes no metrics (tests, the benchmark): no registry."""
+
+
+async def _bill_batch(
+    database: Database, run: InvoiceRun, accounts: list[uuid.UUID], metrics: RunMetrics
+) -> None:
     async with database.transaction() as session:
-        await bill_accounts(session, run, accounts)
+        outcome = await bill_accounts(session, run, accounts)
+    # Counted once committed: a batch that rolled back made nothing.
+    metrics.invoices.labels("posted").inc(outcome.posted)
+    metrics.invoices.labels("draft").inc(outcome.invoices - outcome.posted)
+    metrics.credit_notes.inc(outcome.credit_notes)
 
 
 async def _finish(in_flight: set[asyncio.Task[None]], *, first_only: bool = False) -> None:
@@ -278,7 +338,7 @@ def _collector_spared() -> Iterator[None]:
 
 async def bill_accounts(
     session: AsyncSession, run: InvoiceRun, bill_to_account_ids: list[uuid.UUID]
-) -> None:
+) -> BatchOutcome:
     """One batch: these accounts' due periods become draft (or posted) invoices."""
     due = await repository.lock_due_periods(
         session, target_date=run.target_date, bill_to_account_ids=bill_to_account_ids
@@ -321,6 +381,7 @@ async def bill_accounts(
         posted=posted,
         credit_notes=len(credit_notes),
     )
+    return BatchOutcome(invoices=len(invoices), posted=posted, credit_notes=len(credit_notes))
 
 
 _ACCOUNTS_PER_STEP = 50

@@ -6,12 +6,14 @@ in-process instead; a second service gets a process of its own, so each process 
 imports its own tables (docs/adr/0001).
 """
 
+import contextlib
+import json
 import signal
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -95,10 +97,25 @@ class ServiceProcess:
         )
         self.wait_ready()
 
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
+    def stop(self, timeout: float | None = None) -> int | None:
+        """SIGTERM, then wait for the process to end (killed after `timeout`, by default 15 s):
+        its exit code, None when it was not running. After its graceful shutdown uvicorn
+        re-raises the SIGTERM, so a graceful end is `-SIGTERM`; a kill is `-SIGKILL`."""
+        if self.process is None:
+            return None
+        code = self.process.stop(timeout)
+        self.process = None
+        return code
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The process's log as records, when it runs with `LOG_FORMAT=json` (other lines,
+        such as a traceback printed before logging was configured, are left out)."""
+        records = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    records.append(json.loads(line))
+        return records
 
     def wait_ready(self, timeout: float = 60) -> None:
         """Until /readyz says the database and the broker are reachable."""
