@@ -4,10 +4,10 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SUITES := shared devstack services/quote-svc services/order-svc services/invoice-svc services/payment-svc tests
 
-.PHONY: help install run demo test lint bench clean
+.PHONY: help install run demo test lint bench bench-invoices bench-payments clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -26,8 +26,15 @@ test: install ## lint, then unit, integration and end-to-end tests against real 
 	$(UV) run ruff check .
 	$(UV) run q2c-dev test $(SUITES)
 
-bench: install ## time an invoice run with posting (options: make bench ARGS="--accounts 2000")
-	$(UV) run python bench/invoice_run.py $(ARGS)
+bench: bench-invoices bench-payments ## both benchmarks, one after the other (options: INVOICE_ARGS=..., PAYMENT_ARGS=...)
+
+bench-invoices: install ## time an invoice run with posting (options: INVOICE_ARGS="--accounts 2000")
+	$(if $(ARGS),$(error ARGS is gone: use INVOICE_ARGS or PAYMENT_ARGS))
+	$(UV) run python bench/invoice_run.py $(INVOICE_ARGS)
+
+bench-payments: install ## time batched payment allocation (options: PAYMENT_ARGS="--batch-size 2000")
+	$(if $(ARGS),$(error ARGS is gone: use INVOICE_ARGS or PAYMENT_ARGS))
+	$(UV) run python bench/payment_allocation.py $(PAYMENT_ARGS)
 
 lint: install ## ruff
 	$(UV) run ruff check .

@@ -30,23 +30,32 @@ import argparse
 import asyncio
 import contextlib
 import json
-import resource
-import shutil
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+from _harness import (
+    BenchmarkFailed,
+    Measurement,
+    Meter,
+    Progress,
+    add_database_arguments,
+    fresh_database,
+    measurement_rows,
+    positive,
+    printer,
+    results_table,
+    server_version,
+    vacuum_analyze,
+)
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.engine import make_url
 
 from invoice_svc import runs, service
 from invoice_svc.models import BillingPeriod, BillingSchedule
@@ -60,17 +69,11 @@ from q2c_shared.ids import new_id
 INVOICE_SVC_DIR = Path(__file__).resolve().parents[1] / "services" / "invoice-svc"
 EVENT_SOURCE = "/q2c/invoice-svc"
 SEED_CHUNK_ACCOUNTS = 2_000
+"""Accounts replicated per seeding statement (one transaction each, one progress line)."""
 BENCH_ADDRESS = {"line1": "1 Broadway", "city": "New York", "region": "NY", "country": "US"}
 BENCH_TAX_RATE = Decimal("8.875")
 """Every account is billed in New York, where the seats' tax code bears this rate: each line
 is taxed (the run reads the rates and the accounts' addresses as it would in production)."""
-"""Accounts replicated per seeding statement (one transaction each, one progress line)."""
-
-Progress = Callable[[str], None]
-
-
-class BenchmarkFailed(RuntimeError):
-    """The run did not produce what it should have (the message lists what is wrong)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,13 +98,8 @@ class SeedSummary:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunMeasurement:
+class RunMeasurement(Measurement):
     run_id: uuid.UUID
-    seconds: float
-    process_cpu_seconds: float
-    peak_rss_bytes: int | None
-    postgres_active_seconds: float | None = None
-    postgres_cpu_seconds: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -286,10 +284,7 @@ async def seed(
                 )
             )
         ).one()
-        await connection.commit()
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        progress("seed: VACUUM ANALYZE billing_schedules, billing_periods")
-        await autocommit.execute(text("VACUUM ANALYZE billing_schedules, billing_periods"))
+    await vacuum_analyze(database, ["billing_schedules", "billing_periods"], progress)
     return SeedSummary(
         schedules=counts[0], periods=counts[1], seconds=time.perf_counter() - started
     )
@@ -307,11 +302,7 @@ async def run_invoice_run(
 ) -> RunMeasurement:
     """Queue a posting run and execute it as a worker would; timed from queueing to done."""
     reporter = asyncio.create_task(_report_progress(database, config, progress))
-    server_cpu_before = _server_cpu(postgres_pid)
-    active_before = await _postgres_active_seconds(database)
-    _reset_peak_rss()
-    cpu_started = time.process_time()
-    started = time.perf_counter()
+    meter = await Meter.start(database, postgres_pid)
     try:
         async with database.transaction() as session:
             queued = await service.create_invoice_run(
@@ -326,26 +317,12 @@ async def run_invoice_run(
                 batch_accounts=config.batch_accounts,
                 batches_in_flight=config.batches_in_flight,
             )
-        seconds = time.perf_counter() - started
-        cpu_seconds = time.process_time() - cpu_started
-        peak_rss = _peak_rss_bytes()
+        meter.stop()
     finally:
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
-    server_cpu = _server_cpu(postgres_pid)
-    await database.engine.dispose()  # a backend flushes its statistics when it exits
-    active_after = await _postgres_active_seconds(database, settle=True)
-    return RunMeasurement(
-        run_id=run_id,
-        seconds=seconds,
-        process_cpu_seconds=cpu_seconds,
-        peak_rss_bytes=peak_rss,
-        postgres_active_seconds=(
-            None if active_before is None or active_after is None else active_after - active_before
-        ),
-        postgres_cpu_seconds=_cpu_spent(server_cpu_before, server_cpu),
-    )
+    return RunMeasurement(run_id=run_id, **asdict(await meter.result()))
 
 
 async def _report_progress(database: Database, config: BenchConfig, progress: Progress) -> None:
@@ -367,74 +344,6 @@ async def _report_progress(database: Database, config: BenchConfig, progress: Pr
                 f"run: {row.invoices_posted:,}/{config.accounts:,} invoices posted "
                 f"({row.invoices_posted / elapsed:,.0f}/s so far, {row.status})"
             )
-
-
-async def _postgres_active_seconds(database: Database, *, settle: bool = False) -> float | None:
-    """`pg_stat_database.active_time` of this database: time backends spent executing
-    statements (a backend reports it at most once a second, and when it exits)."""
-    query = text("SELECT active_time FROM pg_stat_database WHERE datname = current_database()")
-    value: float | None = None
-    for _ in range(10 if settle else 1):
-        async with database.engine.connect() as connection:
-            current = await connection.scalar(query)
-        if current is None:
-            return None
-        if value is not None and float(current) == value:
-            break
-        value = float(current)
-        if settle:
-            await asyncio.sleep(0.3)
-    return None if value is None else value / 1000
-
-
-def _server_cpu(postgres_pid: int | None) -> dict[int, float] | None:
-    """CPU seconds of every process of the (embedded, local) server, by pid."""
-    if postgres_pid is None:
-        return None
-    import psutil
-
-    try:
-        postmaster = psutil.Process(postgres_pid)
-        processes = [postmaster, *postmaster.children(recursive=True)]
-    except psutil.Error:
-        return None
-    cpu: dict[int, float] = {}
-    for process in processes:
-        try:
-            times = process.cpu_times()
-        except psutil.Error:
-            continue
-        cpu[process.pid] = times.user + times.system
-    return cpu
-
-
-def _cpu_spent(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
-    """CPU the server's processes used in between (a process that exited meanwhile is lost;
-    the pool's backends are all still there when `after` is taken)."""
-    if before is None or after is None:
-        return None
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
-
-
-def _reset_peak_rss() -> None:
-    """Start the peak-RSS count afresh, so the figure is the run's, not the seeding's
-    (Linux: writing 5 to clear_refs resets VmHWM)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-
-
-def _peak_rss_bytes() -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    if sys.platform == "darwin":
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -579,27 +488,14 @@ def results_block(
         ("lines/s", f"{verification.lines / seconds:,.0f}"),
         ("InvoicePosted events in outbox", f"{verification.outbox_events:,}"),
         ("invoice numbers", f"{verification.first_number} .. {verification.last_number}"),
-        ("peak RSS of the run (MB)", _megabytes(measurement.peak_rss_bytes)),
-        ("bench process CPU seconds", f"{measurement.process_cpu_seconds:.2f}"),
-        ("PostgreSQL active seconds, all sessions", _seconds(measurement.postgres_active_seconds)),
-        ("PostgreSQL CPU seconds, all processes", _seconds(measurement.postgres_cpu_seconds)),
+        *measurement_rows(measurement, timed_part="run"),
         (
             "batch accounts, batches in flight",
             f"{config.batch_accounts:,}, {config.batches_in_flight}",
         ),
         ("PostgreSQL", f"{server_version}, {durability}"),
     ]
-    width = max(len(label) for label, _ in rows)
-    body = "\n".join(f"  {label:<{width}}  {value}" for label, value in rows)
-    return f"invoice run benchmark: results\n{body}"
-
-
-def _megabytes(value: int | None) -> str:
-    return "n/a" if value is None else f"{value / 1_048_576:,.0f}"
-
-
-def _seconds(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+    return results_table("invoice run benchmark: results", rows)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -615,25 +511,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "time queueing a run (post=true) and executing it as a worker does, verify the "
         "result (invoices, lines, gapless numbers, InvoicePosted in the outbox) and print "
         "invoices/s, lines/s and the run's peak RSS. Seeding is not timed.",
-        epilog="Examples: make bench;  make bench ARGS='--accounts 2000';  "
+        epilog="Examples: make bench-invoices;  "
+        "make bench-invoices INVOICE_ARGS='--accounts 2000';  "
         "uv run python bench/invoice_run.py --fast --products-per-account 10",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "--accounts",
-        type=_positive,
+        type=positive,
         default=defaults.accounts,
         help="bill-to accounts (N), one order each; the run makes one invoice per account",
     )
     parser.add_argument(
         "--products-per-account",
-        type=_positive,
+        type=positive,
         default=defaults.products_per_account,
         help="recurring order products per order (M): the lines of each invoice",
     )
     parser.add_argument(
         "--term-months",
-        type=_positive,
+        type=positive,
         default=defaults.term_months,
         help="months each order product runs: periods seeded per product (one is due)",
     )
@@ -645,75 +542,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--batch-accounts",
-        type=_positive,
+        type=positive,
         default=defaults.batch_accounts,
         help="accounts per run batch; the default is invoice-svc's INVOICE_RUN_BATCH_ACCOUNTS",
     )
     parser.add_argument(
         "--batches-in-flight",
-        type=_positive,
+        type=positive,
         default=defaults.batches_in_flight,
         help="batches billed at once; the default is invoice-svc's INVOICE_RUN_BATCHES_IN_FLIGHT",
     )
-    parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL 18 server to use instead of an embedded one, as a SQLAlchemy URL "
-        "(postgresql+asyncpg://user@host:port/any_db): the benchmark creates a fresh database "
-        "q2c_bench_<random> on it (the role needs CREATEDB) and drops it afterwards",
-    )
-    parser.add_argument(
-        "--fast",
-        action="store_true",
-        help="embedded server only: durability off (fsync, synchronous_commit, "
-        "full_page_writes), like the test servers; the default keeps it on, like production",
-    )
-    parser.add_argument(
-        "--keep-db",
-        action="store_true",
-        help="keep the database afterwards (embedded: its data directory) and print where",
-    )
+    add_database_arguments(parser)
     return parser.parse_args(argv)
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
-
-
-def _printer(started: float) -> Progress:
-    def progress(message: str) -> None:
-        print(f"[{time.perf_counter() - started:7.1f}s] {message}", flush=True)
-
-    return progress
-
-
-async def _create_database(server_url: str, name: str) -> str:
-    url = make_url(server_url)
-    connection = await asyncpg.connect(_libpq_dsn(server_url))
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_database(server_url: str, name: str) -> None:
-    connection = await asyncpg.connect(_libpq_dsn(server_url))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def _libpq_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _server_version(database: Database) -> str:
-    async with database.engine.connect() as connection:
-        return str(await connection.scalar(text("SHOW server_version")))
 
 
 async def bench(
@@ -740,7 +580,7 @@ async def bench(
         )
         progress(f"run: done in {measurement.seconds:.2f}s; verifying")
         verification = await verify(database, measurement.run_id, config)
-        version = await _server_version(database)
+        version = await server_version(database)
     finally:
         await database.dispose()
     return measurement, verification, version
@@ -756,35 +596,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_accounts=args.batch_accounts,
         batches_in_flight=args.batches_in_flight,
     )
-    from q2c_shared.testing.service import migrate  # imports pytest: only when running
-
-    progress = _printer(time.perf_counter())
-    embedded = None
-    scratch: Path | None = None
-    database_name = f"q2c_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        if args.database_url:
-            server_url = args.database_url
-            durability = "durability as that server is configured"
-        else:
-            from q2c_devstack.servers import EmbeddedPostgres, free_port
-
-            scratch = Path(tempfile.mkdtemp(prefix="q2c-bench-"))
-            embedded = EmbeddedPostgres(scratch / "data", port=free_port(), fast=args.fast)
-            progress(f"PostgreSQL: starting an embedded server in {scratch}")
-            embedded.start()
-            server_url = embedded.url()
-            durability = "durability off (--fast)" if args.fast else "durability on (fsync)"
-        database_url = asyncio.run(_create_database(server_url, database_name))
-        progress(f"PostgreSQL: database {database_name} created; applying migrations")
-        migrate(INVOICE_SVC_DIR, database_url)
+    progress = printer(time.perf_counter())
+    with fresh_database(args, service_dir=INVOICE_SVC_DIR, progress=progress) as fresh:
         measurement, verification, version = asyncio.run(
-            bench(database_url, config, progress, embedded.pid if embedded else None)
+            bench(fresh.url, config, progress, fresh.postgres_pid)
         )
         print()
         print(
             results_block(
-                config, measurement, verification, durability=durability, server_version=version
+                config,
+                measurement,
+                verification,
+                durability=fresh.durability,
+                server_version=version,
             )
         )
         if verification.problems:
@@ -797,16 +621,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "one InvoicePosted outbox row each, no due period left pending"
         )
         return 0
-    finally:
-        if args.keep_db:
-            where = f"data directory {scratch / 'data'}" if scratch else "server"
-            print(f"kept database {database_name} ({where})")
-        elif args.database_url:
-            asyncio.run(_drop_database(args.database_url, database_name))
-        if embedded is not None:
-            embedded.stop()
-        if scratch is not None and not args.keep_db:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ BENCH_SCRIPT = Path(__file__).resolve().parents[3] / "bench" / "invoice_run.py"
 
 
 def _load_bench() -> ModuleType:
-    """bench/ is a folder of scripts, not a package: load the script from its path."""
+    """bench/ is a folder of scripts, not a package: load the script from its path, with
+    bench/ on the path for the helpers it imports (`_harness`), as when it runs."""
+    if str(BENCH_SCRIPT.parent) not in sys.path:
+        sys.path.append(str(BENCH_SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("q2c_bench_invoice_run", BENCH_SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
