@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -303,11 +304,11 @@ async def post_invoices(session: AsyncSession, invoice_ids: Sequence[uuid.UUID])
     invoice runs issue credit notes, not invoices, for bill-tos whose credits outweigh their
     charges."""
     locked = await repository.lock_draft_invoices(session, invoice_ids)
-    await _retax_drafts(session, [draft.id for draft in locked])
+    totals = await _retax_drafts(session, [draft.id for draft in locked])
     drafts = [
-        draft._mapping
-        for draft in await repository.lock_draft_invoices(session, invoice_ids)
-        if can_post(draft.total)
+        {**draft._mapping, "total": totals[draft.id]}
+        for draft in locked
+        if can_post(totals[draft.id])
     ]
     wanted_order = {invoice_id: position for position, invoice_id in enumerate(invoice_ids)}
     postings = await _take_numbers(
@@ -940,12 +941,15 @@ async def list_tax_rates(
     return await fetch_page(session, statement, TaxRate.id, page)
 
 
-async def _retax_drafts(session: AsyncSession, invoice_ids: Sequence[uuid.UUID]) -> None:
+async def _retax_drafts(
+    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Decimal]:
     """Tax the drafts' lines again at the rates in force and their bill-to's address now, and
     set their totals: what a posted invoice shows is taxed as of its posting (a draft may have
-    waited while rates or the address changed). Callers hold the drafts' row locks."""
+    waited while rates or the address changed). Callers hold the drafts' row locks. Returns
+    each draft's new total."""
     if not invoice_ids:
-        return
+        return {}
     invoices = await repository.invoice_rows(session, invoice_ids)
     lines = await repository.lines_with_tax_codes(session, invoice_ids)
     tax = TaxContext(
@@ -979,6 +983,7 @@ async def _retax_drafts(session: AsyncSession, invoice_ids: Sequence[uuid.UUID])
         )
     await repository.set_line_taxes(session, line_taxes)
     await repository.set_invoice_totals(session, totals)
+    return {t["invoice_id"]: t["total"] for t in totals}
 
 
 # --- bill-to accounts (read model) ----------------------------------------------------------
