@@ -10,7 +10,7 @@ What it does, in order:
    100.00, 92.00 plus 8.00 tax, a month apart, due 30 days after their date), one
    `INSERT ... SELECT` over `generate_series` per chunk of accounts, every column listed from
    the `Receivable` model; the newest invoice of an account is inserted first, so allocation
-   cannot lean on the order the rows were written in. Then `VACUUM ANALYZE`.
+   cannot lean on the order the rows were written in. Then `VACUUM ANALYZE` and `CHECKPOINT`.
 3. The measured part: P payments, one for each of the first P accounts, whose amounts follow
    from the account number (`payment_amount`): some pay the oldest invoice exactly, some several
    or all, some part of one, some more than is owed, which leaves credit. They go in batches of
@@ -52,7 +52,7 @@ from _harness import (
     printer,
     results_table,
     server_version,
-    vacuum_analyze,
+    settle,
 )
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
@@ -219,7 +219,7 @@ async def seed(
         )
     async with database.engine.connect() as connection:
         receivables = await connection.scalar(text("SELECT count(*) FROM receivables"))
-    await vacuum_analyze(database, ["receivables"], progress)
+    await settle(database, ["receivables"], progress)
     return SeedSummary(
         account_ids=account_ids, receivables=receivables, seconds=time.perf_counter() - started
     )

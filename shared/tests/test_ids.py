@@ -5,7 +5,7 @@ import time
 import uuid
 
 from q2c_shared import ids as ids_module
-from q2c_shared.ids import new_id
+from q2c_shared.ids import new_id, new_ids
 
 
 def unix_ms(identifier: uuid.UUID) -> int:
@@ -60,3 +60,29 @@ def test_ids_keep_increasing_when_the_clock_steps_back(monkeypatch) -> None:
     assert identifiers == sorted(identifiers)
     assert len(set(identifiers)) == 6
     assert all(identifier.version == 7 for identifier in identifiers)
+
+
+def test_ids_made_in_bulk_are_the_same_kind_and_keep_the_order() -> None:
+    identifiers = [new_id(), *new_ids(3_000), new_id(), *new_ids(1), *new_ids(0), new_id()]
+
+    assert len(identifiers) == 3_004
+    assert identifiers == sorted(identifiers)
+    assert len(set(identifiers)) == len(identifiers)
+    assert all(isinstance(i, uuid.UUID) and i.version == 7 for i in identifiers)
+    assert all(i.variant == uuid.RFC_4122 for i in identifiers)
+    assert sorted(identifiers, key=str) == identifiers  # as PostgreSQL compares them
+    assert uuid.UUID(str(identifiers[1])) == identifiers[1]
+
+
+def test_bulk_ids_move_to_the_next_millisecond_when_the_random_bits_run_out(monkeypatch) -> None:
+    # Later than any clock reading the other tests made, so the first id takes fresh bits:
+    # the last random value there is.
+    monkeypatch.setattr(ids_module.time, "time_ns", lambda: 3_000_000_000_000_000_000)
+    fresh = iter([(1 << ids_module._RANDOM_BITS) - 1, 0, 0])
+    monkeypatch.setattr(ids_module, "_fresh_random", lambda: next(fresh))
+
+    identifiers = new_ids(3)
+
+    assert identifiers == sorted(identifiers)
+    first_ms = 3_000_000_000_000
+    assert [unix_ms(i) for i in identifiers] == [first_ms, first_ms + 1, first_ms + 1]

@@ -16,8 +16,8 @@ from invoice_svc.crediting import (
     credit_totals,
     run_credits,
 )
-from invoice_svc.drafting import DraftLine, DuePeriod, InvoiceDraft
-from invoice_svc.grouping import BillableCharge, invoice_key
+from invoice_svc.drafting import DraftLine, DueCharge, InvoiceDraft
+from invoice_svc.grouping import invoice_key
 
 
 def _line(amount="31.00", tax="5.89", rate="19", credited="0.00", credited_tax="0.00", **kw):
@@ -148,28 +148,25 @@ def test_crediting_a_line_in_parts_never_credits_more_than_it_bore(cents, rate, 
 
 
 def test_a_runs_negative_draft_becomes_credit_lines_with_the_signs_turned():
-    period = DuePeriod(
+    acme = uuid.uuid4()
+    period = DueCharge(
         billing_period_id=uuid.uuid4(),
         billing_schedule_id=uuid.uuid4(),
+        period_start=date(2026, 3, 10),
+        period_end=date(2026, 3, 31),
+        amount=Decimal("-22.00"),
         order_id=uuid.uuid4(),
         order_product_id=uuid.uuid4(),
         product_id=uuid.uuid4(),
         description="Seat",
-        period_start=date(2026, 3, 10),
-        period_end=date(2026, 3, 31),
         quantity=Decimal(-1),
-        amount=Decimal("-22.00"),
-    )
-    charge = BillableCharge(
-        order_id="o",
-        order_product_id="op",
-        account_id="acme",
+        account_id=acme,
+        bill_to_account_id=acme,
         currency="EUR",
         payment_term="net_30",
-        ref=period,
     )
     draft = InvoiceDraft(
-        key=invoice_key(charge),
+        key=invoice_key(period),
         legal_entity=None,
         invoice_date=date(2026, 3, 10),
         due_date=date(2026, 4, 9),

@@ -7,40 +7,39 @@ from typing import Any
 
 import pytest
 
-from invoice_svc.drafting import DuePeriod, can_post, draft_invoices, payment_status
-from invoice_svc.grouping import BillableCharge, group_charges
+from invoice_svc.drafting import DueCharge, can_post, draft_invoices, payment_status
+from invoice_svc.grouping import group_charges
 from invoice_svc.schemas import PaymentStatus
 
+ACME = uuid.uuid4()
 
-def _charge(amount: str, **overrides: Any) -> BillableCharge:
+
+def _charge(amount: str, **overrides: Any) -> DueCharge:
     fields: dict[str, Any] = {
-        "order_id": "o-1",
-        "order_product_id": "op-1",
-        "account_id": "acme",
+        "billing_period_id": uuid.uuid4(),
+        "billing_schedule_id": uuid.uuid4(),
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 1, 31),
+        "amount": Decimal(amount),
+        "order_id": uuid.uuid4(),
+        "order_product_id": uuid.uuid4(),
+        "product_id": uuid.uuid4(),
+        "description": "Seat",
+        "quantity": Decimal(1),
+        "account_id": ACME,
+        "bill_to_account_id": ACME,
         "currency": "USD",
         "payment_term": "net_30",
         "legal_entity": "q2c Inc",
-    } | overrides
-    period = DuePeriod(
-        billing_period_id=uuid.uuid4(),
-        billing_schedule_id=uuid.uuid4(),
-        order_id=uuid.uuid4(),
-        order_product_id=uuid.uuid4(),
-        product_id=uuid.uuid4(),
-        description="Seat",
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 1, 31),
-        quantity=Decimal(1),
-        amount=Decimal(amount),
-    )
-    return BillableCharge(**fields, ref=period)
+    }
+    return DueCharge(**(fields | overrides))
 
 
 def test_one_draft_per_group_with_totals_and_due_date() -> None:
     charges = [
         _charge("17.00"),
-        _charge("31.00", order_id="o-2"),
-        _charge("5.48", order_id="o-3", payment_term="net_60"),
+        _charge("31.00"),
+        _charge("5.48", payment_term="net_60"),
     ]
 
     net_30, net_60 = draft_invoices(group_charges(charges), invoice_date=date(2026, 2, 1))

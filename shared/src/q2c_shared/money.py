@@ -5,6 +5,7 @@ that no binary fraction ever reaches a ledger.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
@@ -102,6 +103,7 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+@cache
 def zero(currency: str) -> Decimal:
     """Zero with the currency's number of decimals (`0.00`, `0`, `0.000`)."""
     return round_money(Decimal(0), currency)

@@ -9,36 +9,52 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
-from invoice_svc.grouping import BillableCharge, InvoiceKey
+from invoice_svc.grouping import InvoiceKey
 from invoice_svc.schemas import PaymentStatus
 from invoice_svc.tax import UNKNOWN_BILL_TO, BillToTaxProfile, TaxRateTable, line_tax
 from q2c_shared.billing.terms import due_date
 from q2c_shared.money import round_money, zero
 
 
-@dataclass(frozen=True, kw_only=True)
-class DuePeriod:
-    """A pending billing period a run bills, with what its invoice line will show.
+class DueCharge(NamedTuple):
+    """A pending billing period a run bills, with the split context of its schedule: what
+    `grouping.group_charges` splits on and what its invoice line will show. The rows of
+    `repository.lock_due_periods`, as they come.
 
-    Travels through grouping as `BillableCharge.ref`."""
+    A named tuple rather than a dataclass: a run makes one per due period, and building a
+    tuple costs a fraction of a frozen dataclass' field-by-field `__init__`."""
 
     billing_period_id: uuid.UUID
     billing_schedule_id: uuid.UUID
+    period_start: date
+    period_end: date
+    amount: Decimal
     order_id: uuid.UUID
     order_product_id: uuid.UUID
     product_id: uuid.UUID
     description: str
-    period_start: date
-    period_end: date
     quantity: Decimal
-    amount: Decimal
+    account_id: uuid.UUID
+    """The order's account: the bill-to when neither billing account is set."""
+    bill_to_account_id: uuid.UUID
+    """The bill-to as `grouping.invoice_key` found it when the schedule was made: runs take
+    whole bill-to accounts per batch by it (grouping finds it again from the fields below)."""
+    currency: str
+    payment_term: str
     tax_code: str | None = None
+    order_billing_account_id: uuid.UUID | None = None
+    product_billing_account_id: uuid.UUID | None = None
+    invoice_grouping: str | None = None
+    contract_number: str | None = None
+    po_number: str | None = None
+    legal_entity: str | None = None
+    invoice_group_id: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class DraftLine:
-    period: DuePeriod
+class DraftLine(NamedTuple):
+    period: DueCharge
     tax_rate_percent: Decimal | None
     tax_amount: Decimal
 
@@ -71,7 +87,7 @@ class InvoiceDraft:
 
 
 def draft_invoices(
-    groups: dict[InvoiceKey, list[BillableCharge]],
+    groups: dict[InvoiceKey, list[DueCharge]],
     *,
     invoice_date: date,
     tax: TaxContext = NO_TAX,
@@ -85,7 +101,7 @@ def draft_invoices(
 
 def draft_invoice(
     key: InvoiceKey,
-    charges: list[BillableCharge],
+    charges: list[DueCharge],
     *,
     invoice_date: date,
     tax: TaxContext = NO_TAX,
@@ -96,10 +112,14 @@ def draft_invoice(
         raise ValueError("an invoice needs at least one charge")
     currency = key.currency
     nothing = zero(currency)
-    lines = tuple(
-        _taxed_line(_due_period(charge), key.bill_to_account_id, currency, tax)
-        for charge in charges
-    )
+    rates: dict[str | None, Decimal | None] = {}  # by tax code: one bill-to, one address
+    lines: list[DraftLine] = []
+    for charge in charges:
+        if charge.tax_code in rates:
+            rate = rates[charge.tax_code]
+        else:
+            rate = rates[charge.tax_code] = tax.rate_for(key.bill_to_account_id, charge.tax_code)
+        lines.append(DraftLine(charge, rate, line_tax(charge.amount, rate, currency)))
     subtotal = round_money(sum((line.period.amount for line in lines), nothing), currency)
     tax_total = round_money(sum((line.tax_amount for line in lines), nothing), currency)
     return InvoiceDraft(
@@ -107,19 +127,10 @@ def draft_invoice(
         legal_entity=_legal_entity(charges),
         invoice_date=invoice_date,
         due_date=due_date(invoice_date, key.payment_term),
-        lines=lines,
+        lines=tuple(lines),
         subtotal=subtotal,
         tax_total=tax_total,
         total=subtotal + tax_total,
-    )
-
-
-def _taxed_line(
-    period: DuePeriod, bill_to_account_id: str, currency: str, tax: TaxContext
-) -> DraftLine:
-    rate = tax.rate_for(bill_to_account_id, period.tax_code)
-    return DraftLine(
-        period=period, tax_rate_percent=rate, tax_amount=line_tax(period.amount, rate, currency)
     )
 
 
@@ -148,13 +159,7 @@ def payment_status(total: Decimal, settled: Decimal) -> PaymentStatus:
     return PaymentStatus.UNPAID
 
 
-def _due_period(charge: BillableCharge) -> DuePeriod:
-    if not isinstance(charge.ref, DuePeriod):
-        raise TypeError(f"charge of order product {charge.order_product_id} carries no DuePeriod")
-    return charge.ref
-
-
-def _legal_entity(charges: list[BillableCharge]) -> str | None:
+def _legal_entity(charges: list[DueCharge]) -> str | None:
     """The selling entity whose series numbers the invoice: the same for every charge of an
     invoice, since the invoice key always includes it (grouping.py, docs/adr/0004)."""
     return charges[0].legal_entity

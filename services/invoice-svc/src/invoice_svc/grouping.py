@@ -20,16 +20,18 @@ Salesforce Billing's order of operations, which q2c keeps:
 Pure: charges in, groups out, in the order the charges came, so an invoice run is reproducible.
 """
 
+import uuid
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from q2c_shared.billing.catalog import InvoiceGrouping
 
 __all__ = [
     "BillToSource",
     "BillableCharge",
+    "Charge",
     "InvoiceGrouping",
     "InvoiceKey",
     "group_charges",
@@ -43,6 +45,36 @@ class BillToSource(StrEnum):
     ORDER_PRODUCT_BILLING_ACCOUNT = "order_product_billing_account"
     ORDER_BILLING_ACCOUNT = "order_billing_account"
     ORDER_ACCOUNT = "order_account"
+
+
+class Charge(Protocol):
+    """What grouping reads of a charge: a `BillableCharge`, or a run's `drafting.DueCharge`
+    (whose ids are UUIDs: the key spells them as strings either way)."""
+
+    @property
+    def order_id(self) -> str | uuid.UUID: ...
+    @property
+    def order_product_id(self) -> str | uuid.UUID: ...
+    @property
+    def account_id(self) -> str | uuid.UUID: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def payment_term(self) -> str: ...
+    @property
+    def order_billing_account_id(self) -> str | uuid.UUID | None: ...
+    @property
+    def product_billing_account_id(self) -> str | uuid.UUID | None: ...
+    @property
+    def invoice_grouping(self) -> str | None: ...
+    @property
+    def contract_number(self) -> str | None: ...
+    @property
+    def po_number(self) -> str | None: ...
+    @property
+    def legal_entity(self) -> str | None: ...
+    @property
+    def invoice_group_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,10 +138,10 @@ class InvoiceKey:
         }
 
 
-def invoice_key(charge: BillableCharge) -> InvoiceKey:
+def invoice_key(charge: Charge) -> InvoiceKey:
     """The invoice `charge` belongs on (see the module docstring for the rules)."""
     bill_to_account_id, bill_to_source = _bill_to(charge)
-    rule = None if charge.invoice_grouping is None else InvoiceGrouping(charge.invoice_grouping)
+    rule = _rule(charge)
     return InvoiceKey(
         bill_to_account_id=bill_to_account_id,
         bill_to_source=bill_to_source,
@@ -121,39 +153,62 @@ def invoice_key(charge: BillableCharge) -> InvoiceKey:
     )
 
 
-def group_charges(charges: Iterable[BillableCharge]) -> dict[InvoiceKey, list[BillableCharge]]:
+C = TypeVar("C", bound=Charge)
+
+
+def group_charges(charges: Iterable[C]) -> dict[InvoiceKey, list[C]]:
     """Split charges into invoices: groups in order of their first charge, charges in input order.
 
     Every charge lands in exactly one group, and every charge of a group has that group's key.
-    """
-    groups: dict[InvoiceKey, list[BillableCharge]] = {}
+    The key of a group is its first charge's (`invoice_key`); the others are matched to it by
+    the fields the key compares, without an `InvoiceKey` made for each (a run groups hundreds
+    of thousands of charges)."""
+    groups: dict[tuple[Any, ...], list[C]] = {}
     for charge in charges:
-        groups.setdefault(invoice_key(charge), []).append(charge)
-    return groups
+        bill_to_account_id, _ = _bill_to(charge)
+        rule = _rule(charge)
+        compared = (
+            bill_to_account_id,
+            charge.currency,
+            charge.payment_term,
+            charge.legal_entity,
+            rule,
+            _grouping_value(charge, rule),
+        )
+        group = groups.get(compared)
+        if group is None:
+            groups[compared] = group = []
+        group.append(charge)
+    return {invoice_key(group[0]): group for group in groups.values()}
 
 
-def _bill_to(charge: BillableCharge) -> tuple[str, BillToSource]:
+def _bill_to(charge: Charge) -> tuple[str, BillToSource]:
     if charge.product_billing_account_id is not None:
-        return charge.product_billing_account_id, BillToSource.ORDER_PRODUCT_BILLING_ACCOUNT
+        return str(charge.product_billing_account_id), BillToSource.ORDER_PRODUCT_BILLING_ACCOUNT
     if charge.order_billing_account_id is not None:
-        return charge.order_billing_account_id, BillToSource.ORDER_BILLING_ACCOUNT
-    return charge.account_id, BillToSource.ORDER_ACCOUNT
+        return str(charge.order_billing_account_id), BillToSource.ORDER_BILLING_ACCOUNT
+    return str(charge.account_id), BillToSource.ORDER_ACCOUNT
 
 
-def _grouping_value(charge: BillableCharge, rule: InvoiceGrouping | None) -> str | None:
+def _rule(charge: Charge) -> InvoiceGrouping | None:
+    grouping = charge.invoice_grouping
+    return None if grouping is None else InvoiceGrouping(grouping)
+
+
+def _grouping_value(charge: Charge, rule: InvoiceGrouping | None) -> str | None:
     match rule:
         case None:
             return None
         case InvoiceGrouping.CONTRACT_NUMBER:
             return charge.contract_number
         case InvoiceGrouping.ORDER:
-            return charge.order_id
+            return str(charge.order_id)
         case InvoiceGrouping.PO_NUMBER:
             return charge.po_number
         case InvoiceGrouping.LEGAL_ENTITY:
             return charge.legal_entity
         case InvoiceGrouping.SEPARATE:
-            return charge.order_product_id
+            return str(charge.order_product_id)
         case InvoiceGrouping.INVOICE_GROUP_ID:
             return charge.invoice_group_id
     raise AssertionError(f"unhandled invoice grouping {rule!r}")  # a new rule needs a case

@@ -50,20 +50,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from invoice_svc import repository, service
 from invoice_svc.drafting import (
-    DuePeriod,
+    DueCharge,
     InvoiceDraft,
     TaxContext,
     can_post,
     draft_invoices,
     payment_status,
 )
-from invoice_svc.grouping import BillableCharge, group_charges
+from invoice_svc.grouping import group_charges
 from invoice_svc.models import InvoiceRun
 from invoice_svc.schemas import InvoiceRunStatus, InvoiceStatus
 from invoice_svc.settings import InvoiceSettings
 from q2c_shared.app import ServiceRuntime
 from q2c_shared.db import Database
-from q2c_shared.ids import new_id
+from q2c_shared.ids import new_ids
 from q2c_shared.money import zero
 
 logger = logging.getLogger(__name__)
@@ -352,9 +352,7 @@ async def bill_accounts(
     credit_notes: list[dict[str, Any]] = []
     credit_lines: list[dict[str, Any]] = []
     for rows in _by_bill_to(due, accounts=_ACCOUNTS_PER_STEP):
-        drafts = draft_invoices(
-            group_charges(_charge(row) for row in rows), invoice_date=run.invoice_date, tax=tax
-        )
+        drafts = draft_invoices(group_charges(rows), invoice_date=run.invoice_date, tax=tax)
         # A bill-to whose credits (amendments removing quantity) outweigh its charges is owed
         # money: a credit note, not an invoice with a negative total.
         step_invoices, step_lines = _rows([d for d in drafts if can_post(d.total)], run.id)
@@ -387,11 +385,11 @@ async def bill_accounts(
 _ACCOUNTS_PER_STEP = 50
 
 
-def _by_bill_to(rows: list[Any], *, accounts: int) -> Iterator[list[Any]]:
+def _by_bill_to(rows: list[DueCharge], *, accounts: int) -> Iterator[list[DueCharge]]:
     """The due periods (ordered by bill-to account) a few whole accounts at a time. No invoice
     has two bill-to accounts, so grouping step by step splits them exactly as grouping all of
     them at once would."""
-    step: list[Any] = []
+    step: list[DueCharge] = []
     by_account = groupby(rows, key=attrgetter("bill_to_account_id"))
     for count, (_, account_rows) in enumerate(by_account, start=1):
         step += account_rows
@@ -402,37 +400,6 @@ def _by_bill_to(rows: list[Any], *, accounts: int) -> Iterator[list[Any]]:
         yield step
 
 
-def _charge(row: Any) -> BillableCharge:
-    """One locked due period (a `repository.lock_due_periods` row) as grouping sees it."""
-    return BillableCharge(
-        order_id=str(row.order_id),
-        order_product_id=str(row.order_product_id),
-        account_id=str(row.account_id),
-        currency=row.currency,
-        payment_term=row.payment_term,
-        order_billing_account_id=_str_or_none(row.order_billing_account_id),
-        product_billing_account_id=_str_or_none(row.product_billing_account_id),
-        invoice_grouping=row.invoice_grouping,
-        contract_number=row.contract_number,
-        po_number=row.po_number,
-        legal_entity=row.legal_entity,
-        invoice_group_id=row.invoice_group_id,
-        ref=DuePeriod(
-            billing_period_id=row.billing_period_id,
-            billing_schedule_id=row.billing_schedule_id,
-            order_id=row.order_id,
-            order_product_id=row.order_product_id,
-            product_id=row.product_id,
-            description=row.description,
-            period_start=row.period_start,
-            period_end=row.period_end,
-            quantity=row.quantity,
-            amount=row.amount,
-            tax_code=row.tax_code,
-        ),
-    )
-
-
 def _rows(
     drafts: list[InvoiceDraft], run_id: uuid.UUID
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -440,8 +407,9 @@ def _rows(
     their invoice without a round trip)."""
     invoices: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
+    ids = iter(new_ids(len(drafts) + sum(len(draft.lines) for draft in drafts)))
     for draft in drafts:
-        invoice_id = new_id()
+        invoice_id = next(ids)
         invoices.append(
             {
                 "id": invoice_id,
@@ -467,7 +435,7 @@ def _rows(
         )
         lines += [
             {
-                "id": new_id(),
+                "id": next(ids),
                 "invoice_id": invoice_id,
                 "position": position,
                 "billing_period_id": line.period.billing_period_id,
@@ -486,7 +454,3 @@ def _rows(
             for position, line in enumerate(draft.lines, start=1)
         ]
     return invoices, lines
-
-
-def _str_or_none(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)
