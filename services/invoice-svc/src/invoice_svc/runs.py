@@ -35,7 +35,6 @@ A run is a job of its own, not part of the trace of the request that queued it.
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 import uuid
@@ -62,6 +61,7 @@ from invoice_svc.models import InvoiceRun
 from invoice_svc.schemas import InvoiceRunStatus, InvoiceStatus
 from invoice_svc.settings import InvoiceSettings
 from q2c_shared.app import ServiceRuntime
+from q2c_shared.collector import collector_spared
 from q2c_shared.db import Database
 from q2c_shared.ids import new_ids
 from q2c_shared.money import zero
@@ -226,7 +226,7 @@ async def execute_run(
     logger.info("invoice run %s: billing periods due by %s", run.id, run.target_date)
     in_flight: set[asyncio.Task[None]] = set()
     try:
-        with _collector_spared():
+        with collector_spared(_YOUNG_OBJECTS_PER_COLLECTION):
             after_account: uuid.UUID | None = None
             while True:
                 if stop is not None and stop.is_set():
@@ -302,38 +302,9 @@ async def _finish(in_flight: set[asyncio.Task[None]], *, first_only: bool = Fals
         task.result()
 
 
-_runs_sparing_the_collector = 0
-_thresholds_before = gc.get_threshold()
 _YOUNG_OBJECTS_PER_COLLECTION = 10_000
-"""The threshold of the collector's youngest generation while runs go (700 by default)."""
-
-
-@contextlib.contextmanager
-def _collector_spared() -> Iterator[None]:
-    """Spare a run most of the cyclic garbage collector's work, for as long as it goes.
-
-    A batch allocates a few hundred thousand objects and keeps many alive for a moment, so the
-    collector ran often and promoted them, and each full collection that followed walked every
-    long-lived object of the process as well (the app, SQLAlchemy's and pydantic's caches):
-    a quarter of a run's CPU. So the objects the process holds when the run starts are frozen
-    (`gc.freeze`: still freed by reference counting, just not walked), and the youngest
-    generation is collected every 10,000 allocations rather than every 700. Both are undone
-    once no run of the process goes any more (`gc.unfreeze` hands the frozen objects back to
-    the collector), so nothing leaks."""
-    global _runs_sparing_the_collector, _thresholds_before
-    if _runs_sparing_the_collector == 0:
-        gc.freeze()
-        _thresholds_before = gc.get_threshold()
-        young, *older = _thresholds_before
-        gc.set_threshold(max(young, _YOUNG_OBJECTS_PER_COLLECTION), *older)
-    _runs_sparing_the_collector += 1
-    try:
-        yield
-    finally:
-        _runs_sparing_the_collector -= 1
-        if _runs_sparing_the_collector == 0:
-            gc.set_threshold(*_thresholds_before)
-            gc.unfreeze()
+"""The threshold of the collector's youngest generation while runs go (700 by default): a
+run's batches are spared most of the collector's walks (`q2c_shared.collector`, ADR 0007)."""
 
 
 async def bill_accounts(

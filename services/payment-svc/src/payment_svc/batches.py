@@ -15,15 +15,13 @@ whole batch is one transaction: it is recorded entirely or not at all. Its event
 as JSON directly rather than through a model per event (`outbox_row`), Python yields to the
 event loop every `_PAYMENTS_PER_STEP` payments so that another batch's statements go on
 meanwhile, and the garbage collector is kept off the process's long-lived objects while batches
-go (`_collector_spared`).
+go (`q2c_shared.collector`).
 """
 
 import asyncio
-import contextlib
-import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -35,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payment_svc import repository
 from payment_svc.allocation import OpenInvoice, allocate_oldest_first
 from payment_svc.schemas import PaymentBatchItem, ReceivableStatus
+from q2c_shared.collector import collector_spared
 from q2c_shared.db import JsonText, copy_rows
 from q2c_shared.events import contracts
 from q2c_shared.ids import new_id
@@ -71,7 +70,7 @@ async def record_payment_batch(
 ) -> BatchResult:
     """Record and allocate the batch's payments (see the module docstring); flushes, never
     commits."""
-    with _collector_spared():
+    with collector_spared(_YOUNG_OBJECTS_PER_COLLECTION):
         return await _record(session, items)
 
 
@@ -211,40 +210,10 @@ batch while Python works out another, rather than wait for it."""
 _EVENTS_PER_STEP = 5 * _PAYMENTS_PER_STEP
 
 
-_batches_sparing_the_collector = 0
-_thresholds_before = gc.get_threshold()
 _YOUNG_OBJECTS_PER_COLLECTION = 100_000
-"""The threshold of the collector's youngest generation while batches go (700 by default)."""
-
-
-@contextlib.contextmanager
-def _collector_spared() -> Iterator[None]:
-    """Spare batches most of the cyclic garbage collector's work, for as long as any goes.
-
-    A batch of 1,000 payments makes some 70,000 objects (rows, event data, envelopes) and keeps
-    them until its COPYs, so the collector ran every 700 new objects, walked and promoted
-    them, and each full collection that followed walked every long-lived object of the process
-    too (the app, SQLAlchemy's and pydantic's caches): more than half of a batch's CPU. So the
-    objects the process holds when the first batch starts are frozen (`gc.freeze`: still freed
-    by reference counting, just not walked) and the youngest generation is collected every
-    100,000 new objects, so a batch's objects are walked about once. Both are undone when no
-    batch goes any more (`gc.unfreeze` hands the frozen objects back to the collector), so
-    nothing leaks. invoice-svc's runs do the same (`invoice_svc.runs._collector_spared`, ADR
-    0007), with a smaller threshold."""
-    global _batches_sparing_the_collector, _thresholds_before
-    if _batches_sparing_the_collector == 0:
-        gc.freeze()
-        _thresholds_before = gc.get_threshold()
-        young, *older = _thresholds_before
-        gc.set_threshold(max(young, _YOUNG_OBJECTS_PER_COLLECTION), *older)
-    _batches_sparing_the_collector += 1
-    try:
-        yield
-    finally:
-        _batches_sparing_the_collector -= 1
-        if _batches_sparing_the_collector == 0:
-            gc.set_threshold(*_thresholds_before)
-            gc.unfreeze()
+"""The threshold of the collector's youngest generation while batches go (700 by default): a
+batch of 1,000 payments makes some 70,000 objects and keeps them until its COPYs, so at this
+threshold they are walked about once (`q2c_shared.collector`)."""
 
 
 # The batch's events, made as `outbox.build_json_event` and `outbox.enqueue_built` make them,
