@@ -4,8 +4,10 @@ import itertools
 import time
 import uuid
 
+import pytest
+
 from q2c_shared import ids as ids_module
-from q2c_shared.ids import new_id, new_ids
+from q2c_shared.ids import new_id, new_ids, parse_id
 
 
 def unix_ms(identifier: uuid.UUID) -> int:
@@ -86,3 +88,12 @@ def test_bulk_ids_move_to_the_next_millisecond_when_the_random_bits_run_out(monk
     assert identifiers == sorted(identifiers)
     first_ms = 3_000_000_000_000
     assert [unix_ms(i) for i in identifiers] == [first_ms, first_ms + 1, first_ms + 1]
+
+
+def test_an_id_parsed_from_its_text_is_the_id() -> None:
+    identifier = new_id()
+
+    assert parse_id(str(identifier)) == identifier == uuid.UUID(str(identifier))
+    assert isinstance(parse_id(str(identifier)), uuid.UUID)
+    with pytest.raises(ValueError):
+        parse_id("not-an-id")

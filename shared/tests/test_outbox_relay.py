@@ -2,6 +2,7 @@
 rolled-back change, everything committed is sent keyed by account, in order, once."""
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -20,9 +21,10 @@ from q2c_shared.events.contracts import (
     PaymentReceived,
     PaymentSnapshot,
 )
+from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.events.topics import ensure_topics
 from q2c_shared.metrics import ServiceMetrics
-from q2c_shared.outbox import OutboxEvent, enqueue, enqueue_many
+from q2c_shared.outbox import JsonEvent, OutboxEvent, enqueue, enqueue_json, enqueue_many
 from q2c_shared.relay import MAX_BACKOFF, OutboxRelay, backoff
 from q2c_shared.testing.kafka import read_all
 from q2c_shared.testing.waiting import eventually
@@ -489,6 +491,44 @@ async def test_the_running_relay_publishes_until_stopped(
 async def test_enqueue_many_of_nothing_writes_nothing(database: Database) -> None:
     async with database.transaction() as session:
         assert await enqueue_many(session, []) == []
+
+    assert await outbox_rows(database) == []
+
+
+@pytest.mark.parametrize("in_a_span", [False, True])
+async def test_an_event_written_as_json_gets_the_envelope_and_row_enqueue_gives_it(
+    database: Database, in_a_span: bool
+) -> None:
+    account_id = str(uuid.uuid4())
+    data = account_updated(account_id=account_id, name="Written twice")
+    tracer = create_tracer_provider("outbox-test").get_tracer(__name__)
+    with tracer.start_as_current_span("batch") if in_a_span else contextlib.nullcontext():
+        async with database.transaction() as session:
+            await enqueue(session, data, key=account_id, subject=account_id)
+            await enqueue_json(
+                session,
+                [JsonEvent(AccountUpdated, data.model_dump(mode="json"), account_id, account_id)],
+            )
+
+    by_model, by_json = await outbox_rows(database)
+    assert by_json.id > by_model.id and by_json.id.version == 7
+    assert ("traceparent" in by_json.envelope) is in_a_span
+    # Apart from its own id and time, the envelope is the one enqueue writes.
+    assert by_json.envelope == by_model.envelope | {
+        "id": str(by_json.id),
+        "time": by_json.envelope["time"],
+    }
+    assert CloudEvent.model_validate(by_json.envelope).model_dump(mode="json") == by_json.envelope
+    assert (by_json.topic, by_json.message_key, by_json.event_type) == (
+        by_model.topic,
+        by_model.message_key,
+        by_model.event_type,
+    )
+
+
+async def test_enqueue_json_of_nothing_writes_nothing(database: Database) -> None:
+    async with database.transaction() as session:
+        await enqueue_json(session, [])
 
     assert await outbox_rows(database) == []
 

@@ -1,27 +1,21 @@
-"""A payment batch's hand-written events are exactly what the contracts' models and the outbox
-make: their data, their envelopes and their outbox rows."""
+"""A payment batch's hand-written event data is exactly what the contracts' models make (the
+envelopes and outbox rows `outbox.enqueue_json` makes of it are held to `enqueue`'s in the
+shared tests)."""
 
-import contextlib
-import json
 import uuid
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 
 from payment_svc.batches import (
     _OpenBalance,
-    envelope_template,
     invoice_paid_json,
-    outbox_row,
     payment_allocated_json,
     payment_received_json,
 )
 from payment_svc.schemas import PaymentBatchItem, PaymentMethod
 from q2c_shared.events import contracts
-from q2c_shared.events.envelope import CloudEvent
-from q2c_shared.outbox import EVENT_SOURCE_KEY, build_json_event
 
 
 def _receivable(*, currency: str, amount_paid: Decimal, balance: Decimal) -> _OpenBalance:
@@ -112,47 +106,3 @@ def test_payment_allocated_and_invoice_paid(currency, amount, amount_paid, balan
         == allocated_by_model
     )
     assert invoice_paid_json(account_id, currency, receivable, date(2026, 2, 10)) == paid_by_model
-
-
-@contextlib.contextmanager
-def _in_a_span():
-    """A current span, as in a request, whose trace context the outbox puts in envelopes."""
-    sdk_trace = pytest.importorskip("opentelemetry.sdk.trace")
-    with sdk_trace.TracerProvider().get_tracer("test").start_as_current_span("batch"):
-        yield
-
-
-@pytest.mark.parametrize("context", [contextlib.nullcontext, _in_a_span])
-def test_an_outbox_row_is_what_the_outbox_writes(context):
-    session = SimpleNamespace(info={EVENT_SOURCE_KEY: "/q2c/payment-svc"})
-    receivable = _receivable(currency="USD", amount_paid=Decimal("40.00"), balance=Decimal("60.00"))
-    account_id = str(uuid.uuid4())
-    data = payment_allocated_json(
-        str(uuid.uuid4()), str(uuid.uuid4()), account_id, "USD", Decimal("40.00"), receivable
-    )
-    with context():
-        row = outbox_row(
-            envelope_template(session),
-            contracts.PaymentAllocated,
-            data,
-            key=account_id,
-            subject=receivable.invoice_key,
-        )
-        event = build_json_event(
-            session, contracts.PaymentAllocated, data, subject=receivable.invoice_key
-        )
-
-    envelope = json.loads(row["envelope"])
-    # Apart from its own id and time, the envelope is the outbox's, as pydantic writes it.
-    assert envelope == json.loads(event.model_dump_json()) | {
-        "id": envelope["id"],
-        "time": envelope["time"],
-    }
-    assert CloudEvent.model_validate(envelope).model_dump(mode="json") == envelope
-    assert row == {
-        "id": uuid.UUID(envelope["id"]),
-        "topic": contracts.PaymentAllocated.topic,
-        "message_key": account_id,
-        "event_type": "PaymentAllocated",
-        "envelope": row["envelope"],
-    }

@@ -4,11 +4,13 @@
 event is never sent for a change that rolled back, and never lost for one that committed.
 """
 
+import asyncio
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
+from pydantic_core import to_json
 from sqlalchemy import Column, DateTime, Index, Integer, String, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from sqlmodel import Field, SQLModel
 from q2c_shared.db import JsonText, copy_rows
 from q2c_shared.events.contracts import EventData
 from q2c_shared.events.envelope import CloudEvent
+from q2c_shared.ids import new_ids
 from q2c_shared.tracing import current_trace_context
 
 EVENT_SOURCE_KEY = "event_source"
@@ -76,24 +79,6 @@ def build_event(session: AsyncSession, data: EventData, *, subject: str | None) 
     )
 
 
-def build_json_event(
-    session: AsyncSession,
-    event_class: type[EventData],
-    data: dict[str, Any],
-    *,
-    subject: str | None,
-) -> CloudEvent:
-    """An event whose data the caller wrote in its JSON form already (a set-based writer that
-    cannot afford a model per row); the caller's tests hold it to `event_class`'s output."""
-    return CloudEvent.new(
-        source=session.info.get(EVENT_SOURCE_KEY, "/q2c"),
-        type=event_class.event_type,
-        subject=subject,
-        data=data,
-        trace_context=current_trace_context(),
-    )
-
-
 def _row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
     return {
         "id": uuid.UUID(event.id),
@@ -119,36 +104,81 @@ async def enqueue(
 async def enqueue_many(
     session: AsyncSession, items: list[tuple[EventData, str, str | None]]
 ) -> list[CloudEvent]:
-    """Add many events with one COPY (batch writers: invoice runs, allocation batches):
-    `(data, key, subject)` triples, written in the order given."""
+    """Add many events with one COPY: `(data, key, subject)` triples, written in the order
+    given."""
     events = [build_event(session, data, subject=subject) for data, _, subject in items]
-    await enqueue_built(
-        session,
-        [(event, data.topic, key) for event, (data, key, _) in zip(events, items, strict=True)],
-    )
-    return events
-
-
-async def enqueue_built(
-    session: AsyncSession, events: Sequence[tuple[CloudEvent, str, str]]
-) -> None:
-    """Add events made beforehand with `build_event`: `(event, topic, key)` triples, written in
-    the order given, with one COPY.
-
-    For a writer that builds its events before it takes a lock, so as to hold the lock for
-    writing only (invoice-svc builds `InvoicePosted` before it takes the invoices' numbers)."""
     await copy_rows(
         session,
         OutboxEvent.__table__,
         [
             {
                 "id": uuid.UUID(event.id),
-                "topic": topic,
+                "topic": data.topic,
                 "message_key": key,
                 "event_type": event.type,
                 # pydantic serialises the envelope in one go: no Python objects in between.
                 "envelope": JsonText(event.model_dump_json()),
             }
-            for event, topic, key in events
+            for event, (data, key, _) in zip(events, items, strict=True)
         ],
     )
+    return events
+
+
+class JsonEvent(NamedTuple):
+    """An event whose data its writer made in the contract's JSON form already: a set-based
+    writer (invoice runs, payment batches) that cannot afford a model per event. The writer's
+    tests hold the data to `event_class`'s `model_dump(mode="json")`."""
+
+    event_class: type[EventData]
+    data: dict[str, Any]
+    key: str
+    """The Kafka message key: the account id, so one account's events stay in order."""
+    subject: str | None
+
+
+async def enqueue_json(session: AsyncSession, events: Sequence[JsonEvent]) -> None:
+    """Add events with one COPY, in the order given: each with the envelope `enqueue` would
+    give it (source, trace context, a new id, the time), but without a `CloudEvent` model
+    built, validated and dumped per event, which took a tenth of an invoice run's CPU and 40%
+    of a payment batch's. The attributes the events share are worked out once; each envelope
+    is serialised by pydantic's serialiser in one go, as `CloudEvent.model_dump_json` would.
+    Yields to the event loop every `_EVENTS_PER_STEP` events, so that other batches' statements
+    go on meanwhile."""
+    if not events:
+        return
+    shared = CloudEvent.new(
+        source=session.info.get(EVENT_SOURCE_KEY, "/q2c"),
+        type="",
+        subject=None,
+        data={},
+        trace_context=current_trace_context(),
+    ).model_dump(mode="json", exclude=_PER_EVENT_ATTRIBUTES)
+    rows: list[dict[str, Any]] = []
+    for position, (event_id, (event_class, data, key, subject)) in enumerate(
+        zip(new_ids(len(events)), events, strict=True), start=1
+    ):
+        envelope = {
+            **shared,
+            "id": str(event_id),
+            "type": event_class.event_type,
+            "time": datetime.now(UTC),  # written as pydantic writes CloudEvent.time
+            "subject": subject,
+            "data": data,
+        }
+        rows.append(
+            {
+                "id": event_id,
+                "topic": event_class.topic,
+                "message_key": key,
+                "event_type": event_class.event_type,
+                "envelope": JsonText(to_json(envelope).decode()),
+            }
+        )
+        if position % _EVENTS_PER_STEP == 0:
+            await asyncio.sleep(0)
+    await copy_rows(session, OutboxEvent.__table__, rows)
+
+
+_PER_EVENT_ATTRIBUTES = {"id", "type", "time", "subject", "data"}
+_EVENTS_PER_STEP = 1_000

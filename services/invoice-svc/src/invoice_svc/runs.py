@@ -63,7 +63,7 @@ from invoice_svc.settings import InvoiceSettings
 from q2c_shared.app import ServiceRuntime
 from q2c_shared.collector import collector_spared
 from q2c_shared.db import Database
-from q2c_shared.ids import new_ids
+from q2c_shared.ids import new_ids, parse_id
 from q2c_shared.money import zero
 
 logger = logging.getLogger(__name__)
@@ -386,7 +386,7 @@ def _rows(
                 "id": invoice_id,
                 "number": None,
                 "status": InvoiceStatus.DRAFT,
-                "account_id": uuid.UUID(draft.key.bill_to_account_id),
+                "account_id": parse_id(draft.key.bill_to_account_id),
                 "legal_entity": draft.legal_entity,
                 "currency": draft.key.currency,
                 "payment_term": draft.key.payment_term,

@@ -65,10 +65,9 @@ from q2c_shared.billing.periods import BillingPeriod
 from q2c_shared.billing.terms import PaymentTerm, due_date
 from q2c_shared.db import get_or_404
 from q2c_shared.events import contracts
-from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.ids import new_id
 from q2c_shared.money import plain_decimal, round_money, zero
-from q2c_shared.outbox import build_json_event, enqueue_built, enqueue_many
+from q2c_shared.outbox import JsonEvent, enqueue_json, enqueue_many
 from q2c_shared.pagination import PageRequest, fetch_page
 from q2c_shared.problems import Conflict, Unprocessable
 
@@ -348,10 +347,11 @@ async def create_invoices(
     below zero left drafts, one `InvoicePosted` each through the outbox. Returns how many were
     posted.
 
-    Unlike `post_invoices`, nothing is read back: the events are built from the rows written.
-    And all but the numbering is done before the first number is taken, since the series stays
-    locked from then until the batch commits, while the run's next batch waits for it: the
-    events are built in full, then given their numbers."""
+    Unlike `post_invoices`, nothing is read back: the events' data is written from the rows
+    (in the contract's JSON form, `invoice_posted_json`). And all but the numbering is done
+    before the first number is taken, since the series stays locked from then until the batch
+    commits, while the run's next batch waits for it: the data is made in full, then given its
+    numbers."""
     await repository.insert_invoices(session, invoices, lines)
     if not post:
         return 0
@@ -359,27 +359,26 @@ async def create_invoices(
     lines_of: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         lines_of[line["invoice_id"]].append(line)
-    events: dict[uuid.UUID, CloudEvent] = {}
+    posted_data: dict[uuid.UUID, dict[str, Any]] = {}
     for count, invoice in enumerate(postable, start=1):
-        events[invoice["id"]] = build_json_event(
-            session,
-            contracts.InvoicePosted,
-            invoice_posted_json(invoice, lines_of[invoice["id"]]),
-            subject=str(invoice["id"]),
-        )
+        posted_data[invoice["id"]] = invoice_posted_json(invoice, lines_of[invoice["id"]])
         if count % 100 == 0:
             await asyncio.sleep(0)  # see runs.bill_accounts
     postings = await _take_numbers(session, postable)
     await repository.mark_posted(session, postings)
     for posting in postings:
-        # Into the event's data, which is in the contract's JSON form.
-        posted = events[posting["invoice_id"]].data["invoice"]
+        posted = posted_data[posting["invoice_id"]]["invoice"]
         posted["number"] = posting["number"]
         posted["due_date"] = posting["due_date"].isoformat()
-    await enqueue_built(
+    await enqueue_json(
         session,
         [
-            (events[invoice["id"]], contracts.InvoicePosted.topic, str(invoice["account_id"]))
+            JsonEvent(
+                contracts.InvoicePosted,
+                posted_data[invoice["id"]],
+                str(invoice["account_id"]),
+                str(invoice["id"]),
+            )
             for invoice in postable
         ],
     )

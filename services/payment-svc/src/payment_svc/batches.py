@@ -12,10 +12,10 @@ first, so a batch and a single payment never interleave on one account), their o
 are read and locked in one query, allocation runs in memory, and payments, allocations and
 outbox rows are written with COPY, the receivables with one `UPDATE ... FROM unnest`. The
 whole batch is one transaction: it is recorded entirely or not at all. Its events are written
-as JSON directly rather than through a model per event (`outbox_row`), Python yields to the
-event loop every `_PAYMENTS_PER_STEP` payments so that another batch's statements go on
-meanwhile, and the garbage collector is kept off the process's long-lived objects while batches
-go (`q2c_shared.collector`).
+as JSON directly rather than through a model per event (`outbox.enqueue_json`), Python yields
+to the event loop every `_PAYMENTS_PER_STEP` payments so that another batch's statements go on
+meanwhile, and the garbage collector is kept off the process's long-lived objects while
+batches go (`q2c_shared.collector`).
 """
 
 import asyncio
@@ -23,22 +23,20 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment_svc import repository
 from payment_svc.allocation import OpenInvoice, allocate_oldest_first
 from payment_svc.schemas import PaymentBatchItem, ReceivableStatus
 from q2c_shared.collector import collector_spared
-from q2c_shared.db import JsonText, copy_rows
 from q2c_shared.events import contracts
 from q2c_shared.ids import new_id
 from q2c_shared.money import plain_decimal, round_money, zero
-from q2c_shared.outbox import OutboxEvent, build_json_event
+from q2c_shared.outbox import JsonEvent, enqueue_json
 
 
 @dataclass(slots=True)
@@ -82,8 +80,8 @@ async def _record(session: AsyncSession, items: Sequence[PaymentBatchItem]) -> B
     result = BatchResult()
     payment_rows: list[dict[str, Any]] = []
     allocation_rows: list[dict[str, Any]] = []
-    # (event type, its data in JSON form, message key, subject), in the order they happen.
-    events: list[tuple[type[contracts.EventData], dict[str, Any], str, str]] = []
+    # In the order they happen, their data in the contracts' JSON form.
+    events: list[JsonEvent] = []
     touched: dict[uuid.UUID, _OpenBalance] = {}
     for position, item in enumerate(items, start=1):
         if position % _PAYMENTS_PER_STEP == 0:
@@ -95,7 +93,7 @@ async def _record(session: AsyncSession, items: Sequence[PaymentBatchItem]) -> B
         account = str(item.account_id)
         received_on = item.received_on
         events.append(
-            (
+            JsonEvent(
                 contracts.PaymentReceived,
                 payment_received_json(payment, account, amount, item),
                 account,
@@ -132,7 +130,7 @@ async def _record(session: AsyncSession, items: Sequence[PaymentBatchItem]) -> B
             )
             subject = receivable.invoice_key
             events.append(
-                (
+                JsonEvent(
                     contracts.PaymentAllocated,
                     payment_allocated_json(
                         str(allocation_id),
@@ -151,7 +149,7 @@ async def _record(session: AsyncSession, items: Sequence[PaymentBatchItem]) -> B
                 del balances[allocation.invoice_id]  # settled: later payments skip it
                 result.invoices_paid += 1
                 events.append(
-                    (
+                    JsonEvent(
                         contracts.InvoicePaid,
                         invoice_paid_json(account, currency, receivable, received_on),
                         account,
@@ -192,22 +190,14 @@ async def _record(session: AsyncSession, items: Sequence[PaymentBatchItem]) -> B
             for receivable in touched.values()
         ],
     )
-    template = envelope_template(session)
-    outbox_rows: list[dict[str, Any]] = []
-    for position, (event_type, data, key, subject) in enumerate(events, start=1):
-        if position % _EVENTS_PER_STEP == 0:
-            await asyncio.sleep(0)  # see _PAYMENTS_PER_STEP
-        outbox_rows.append(outbox_row(template, event_type, data, key=key, subject=subject))
-    # One COPY, as `outbox.enqueue_built` writes the rows it makes.
-    await copy_rows(session, OutboxEvent.__table__, outbox_rows)
+    await enqueue_json(session, events)
     return result
 
 
 _PAYMENTS_PER_STEP = 100
-"""Payments allocated (and, times five, events built) between two yields to the event loop:
-the process's other batches send their next statement in between, so PostgreSQL writes one
-batch while Python works out another, rather than wait for it."""
-_EVENTS_PER_STEP = 5 * _PAYMENTS_PER_STEP
+"""Payments allocated between two yields to the event loop: the process's other batches send
+their next statement in between, so PostgreSQL writes one batch while Python works out another,
+rather than wait for it."""
 
 
 _YOUNG_OBJECTS_PER_COLLECTION = 100_000
@@ -216,50 +206,10 @@ batch of 1,000 payments makes some 70,000 objects and keeps them until its COPYs
 threshold they are walked about once (`q2c_shared.collector`)."""
 
 
-# The batch's events, made as `outbox.build_json_event` and `outbox.enqueue_built` make them,
-# but without a pydantic model built, validated and dumped per event, which took some 40% of a
-# batch's CPU: the data is written in the contracts' JSON form (`payment_received_json` and the
-# others), and one envelope is built the outbox's way per batch. Each event's envelope differs
-# from it only in its id, type, time, subject and data, so the source, the trace context and
-# whatever else the shared envelope carries stay as the outbox makes them.
-# tests/test_payment_batch_events.py holds the data to the models' output and the rows to the
-# outbox's.
-
-_PER_EVENT_ATTRIBUTES = {"id", "type", "time", "subject", "data"}
-
-
-def envelope_template(session: AsyncSession) -> dict[str, Any]:
-    """The CloudEvents attributes every event of the batch shares, in their JSON form."""
-    return build_json_event(session, contracts.PaymentReceived, {}, subject=None).model_dump(
-        mode="json", exclude=_PER_EVENT_ATTRIBUTES
-    )
-
-
-def outbox_row(
-    template: dict[str, Any],
-    event_type: type[contracts.EventData],
-    data: dict[str, Any],
-    *,
-    key: str,
-    subject: str,
-) -> dict[str, Any]:
-    """The `outbox_events` row of one event, its data in JSON form (`key`: the message key)."""
-    event_id = new_id()
-    envelope = {
-        **template,
-        "id": str(event_id),
-        "type": event_type.event_type,
-        "time": datetime.now(UTC),  # written by pydantic's serialiser, as CloudEvent.time is
-        "subject": subject,
-        "data": data,
-    }
-    return {
-        "id": event_id,
-        "topic": event_type.topic,
-        "message_key": key,
-        "event_type": event_type.event_type,
-        "envelope": JsonText(to_json(envelope).decode()),
-    }
+# The batch's events are written by `outbox.enqueue_json`, their data in the contracts' JSON
+# form (`payment_received_json` and the others) rather than through a model per event, which
+# took some 40% of a batch's CPU. tests/test_payment_batch_events.py holds the data to the
+# models' output.
 
 
 def payment_received_json(
