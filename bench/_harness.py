@@ -313,6 +313,20 @@ def measurement_rows(measurement: Measurement, *, timed_part: str) -> list[tuple
     ]
 
 
+def report(results: str, problems: Sequence[str], *, verified: str) -> int:
+    """Print the results block, then what verification found wrong, or what it checked
+    (`verified`); the script's exit status: 1 when anything was wrong."""
+    print()
+    print(results)
+    if problems:
+        print("\nVERIFICATION FAILED:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"\nverified: {verified}")
+    return 0
+
+
 def megabytes(value: int | None) -> str:
     return "n/a" if value is None else f"{value / 1_048_576:,.0f}"
 

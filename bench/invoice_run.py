@@ -52,6 +52,7 @@ from _harness import (
     measurement_rows,
     positive,
     printer,
+    report,
     results_table,
     server_version,
     settle,
@@ -603,26 +604,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         measurement, verification, version = asyncio.run(
             bench(fresh.url, config, progress, fresh.postgres_pid)
         )
-        print()
-        print(
+        return report(
             results_block(
                 config,
                 measurement,
                 verification,
                 durability=fresh.durability,
                 server_version=version,
-            )
+            ),
+            verification.problems,
+            verified=(
+                "invoices == N, lines == N x M, all posted with gapless numbers, "
+                "one InvoicePosted outbox row each, no due period left pending"
+            ),
         )
-        if verification.problems:
-            print("\nVERIFICATION FAILED:", file=sys.stderr)
-            for problem in verification.problems:
-                print(f"  - {problem}", file=sys.stderr)
-            return 1
-        print(
-            "\nverified: invoices == N, lines == N x M, all posted with gapless numbers, "
-            "one InvoicePosted outbox row each, no due period left pending"
-        )
-        return 0
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from _harness import (
     measurement_rows,
     positive,
     printer,
+    report,
     results_table,
     server_version,
     settle,
@@ -665,29 +666,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         measurement, verification, version = asyncio.run(
             bench(fresh.url, config, progress, fresh.postgres_pid)
         )
-        print()
-        print(
+        return report(
             results_block(
                 config,
                 measurement,
                 verification,
                 durability=fresh.durability,
                 server_version=version,
-            )
+            ),
+            verification.problems,
+            verified=(
+                "payments == P, each allocated min(amount, owed) oldest due date first "
+                "with allocated + unallocated == amount; receivables' amount_paid == their "
+                "allocations, none over-paid, status matching balance; one PaymentReceived per "
+                "payment, one PaymentAllocated per allocation, one InvoicePaid per paid invoice; "
+                "sum(payments) == sum(allocations) + sum(unallocated)"
+            ),
         )
-        if verification.problems:
-            print("\nVERIFICATION FAILED:", file=sys.stderr)
-            for problem in verification.problems:
-                print(f"  - {problem}", file=sys.stderr)
-            return 1
-        print(
-            "\nverified: payments == P, each allocated min(amount, owed) oldest due date first "
-            "with allocated + unallocated == amount; receivables' amount_paid == their "
-            "allocations, none over-paid, status matching balance; one PaymentReceived per "
-            "payment, one PaymentAllocated per allocation, one InvoicePaid per paid invoice; "
-            "sum(payments) == sum(allocations) + sum(unallocated)"
-        )
-        return 0
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from invoice_svc.models import (
     TaxRate,
 )
 from invoice_svc.schemas import CreditNoteStatus, InvoiceRunStatus, InvoiceStatus, PeriodStatus
-from invoice_svc.tax import BillToTaxProfile, TaxRateTable, jurisdiction_key
+from invoice_svc.tax import BillToTaxProfile, TaxRateTable
 from invoice_svc.tax import TaxRate as TaxRateRule
 from q2c_shared.db import copy_rows
 
@@ -581,10 +581,8 @@ async def tax_profiles(
         ).where(_one_of(table.c.account_id, account_ids))
     )
     return {
-        str(account_id): BillToTaxProfile(
-            country=jurisdiction_key(country),
-            region=jurisdiction_key(region),
-            tax_exempt=tax_exempt,
+        str(account_id): BillToTaxProfile.of(
+            billing_address={"country": country, "region": region}, tax_exempt=tax_exempt
         )
         for account_id, country, region, tax_exempt in result
     }
