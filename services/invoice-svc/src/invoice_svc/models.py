@@ -121,7 +121,10 @@ class BillingPeriod(SQLModel, table=True):
     billable_date: date = columns.day()
     amount: Decimal = columns.money()
     status: str = columns.text(20, nullable=False)
-    invoice_id: uuid.UUID | None = columns.reference("invoices.id", nullable=True)
+    invoice_id: uuid.UUID | None = columns.reference("invoices.id", nullable=True, index=False)
+    """Set when a run bills the period. Not indexed: nothing looks periods up by invoice (an
+    invoice's lines name their periods) and invoices are never deleted, while every period a
+    run bills would write an entry."""
     credit_note_id: uuid.UUID | None = columns.reference(
         "credit_notes.id", nullable=True, index=False
     )
