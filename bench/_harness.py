@@ -14,10 +14,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy import text
@@ -313,14 +314,46 @@ def measurement_rows(measurement: Measurement, *, timed_part: str) -> list[tuple
     ]
 
 
-def report(results: str, problems: Sequence[str], *, verified: str) -> int:
-    """Print the results block, then what verification found wrong, or what it checked
-    (`verified`); the script's exit status: 1 when anything was wrong."""
-    print()
-    print(results)
-    if problems:
+class Verified(Protocol):
+    problems: list[str]
+    """What verification found wrong; empty when the benchmark held up."""
+
+
+M = TypeVar("M")
+V = TypeVar("V", bound=Verified)
+
+
+def run_benchmark(
+    args: argparse.Namespace,
+    *,
+    service_dir: Path,
+    measure: Callable[[str, Progress, int | None], Awaitable[tuple[M, V, str]]],
+    results: Callable[..., str],
+    verified: str,
+) -> int:
+    """What a benchmark script's `main` does, its exit status returned: a fresh database for
+    the service (`fresh_database`), the benchmark itself (`measure(database_url, progress,
+    postgres_pid)`: the measurement, its verification and the server's version), then the
+    results block (`results(measurement, verification, durability=..., server_version=...)`)
+    and what verification found wrong, or what it checked (`verified`): 1 when anything was
+    wrong."""
+    progress = printer(time.perf_counter())
+    with fresh_database(args, service_dir=service_dir, progress=progress) as fresh:
+        measurement, verification, version = asyncio.run(
+            measure(fresh.url, progress, fresh.postgres_pid)
+        )
+        print()
+        print(
+            results(
+                measurement,
+                verification,
+                durability=fresh.durability,
+                server_version=version,
+            )
+        )
+    if verification.problems:
         print("\nVERIFICATION FAILED:", file=sys.stderr)
-        for problem in problems:
+        for problem in verification.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     print(f"\nverified: {verified}")

@@ -31,6 +31,7 @@ What it does, in order:
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import sys
 import time
@@ -48,12 +49,10 @@ from _harness import (
     Meter,
     Progress,
     add_database_arguments,
-    fresh_database,
     measurement_rows,
     positive,
-    printer,
-    report,
     results_table,
+    run_benchmark,
     server_version,
     settle,
 )
@@ -599,25 +598,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_accounts=args.batch_accounts,
         batches_in_flight=args.batches_in_flight,
     )
-    progress = printer(time.perf_counter())
-    with fresh_database(args, service_dir=INVOICE_SVC_DIR, progress=progress) as fresh:
-        measurement, verification, version = asyncio.run(
-            bench(fresh.url, config, progress, fresh.postgres_pid)
-        )
-        return report(
-            results_block(
-                config,
-                measurement,
-                verification,
-                durability=fresh.durability,
-                server_version=version,
-            ),
-            verification.problems,
-            verified=(
-                "invoices == N, lines == N x M, all posted with gapless numbers, "
-                "one InvoicePosted outbox row each, no due period left pending"
-            ),
-        )
+    return run_benchmark(
+        args,
+        service_dir=INVOICE_SVC_DIR,
+        measure=lambda url, progress, postgres_pid: bench(url, config, progress, postgres_pid),
+        results=functools.partial(results_block, config),
+        verified=(
+            "invoices == N, lines == N x M, all posted with gapless numbers, "
+            "one InvoicePosted outbox row each, no due period left pending"
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ What it does, in order:
 import argparse
 import asyncio
 import contextlib
+import functools
 import sys
 import time
 import uuid
@@ -46,12 +47,10 @@ from _harness import (
     Meter,
     Progress,
     add_database_arguments,
-    fresh_database,
     measurement_rows,
     positive,
-    printer,
-    report,
     results_table,
+    run_benchmark,
     server_version,
     settle,
 )
@@ -661,28 +660,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_size=args.batch_size,
         concurrency=args.concurrency,
     )
-    progress = printer(time.perf_counter())
-    with fresh_database(args, service_dir=PAYMENT_SVC_DIR, progress=progress) as fresh:
-        measurement, verification, version = asyncio.run(
-            bench(fresh.url, config, progress, fresh.postgres_pid)
-        )
-        return report(
-            results_block(
-                config,
-                measurement,
-                verification,
-                durability=fresh.durability,
-                server_version=version,
-            ),
-            verification.problems,
-            verified=(
-                "payments == P, each allocated min(amount, owed) oldest due date first "
-                "with allocated + unallocated == amount; receivables' amount_paid == their "
-                "allocations, none over-paid, status matching balance; one PaymentReceived per "
-                "payment, one PaymentAllocated per allocation, one InvoicePaid per paid invoice; "
-                "sum(payments) == sum(allocations) + sum(unallocated)"
-            ),
-        )
+    return run_benchmark(
+        args,
+        service_dir=PAYMENT_SVC_DIR,
+        measure=lambda url, progress, postgres_pid: bench(url, config, progress, postgres_pid),
+        results=functools.partial(results_block, config),
+        verified=(
+            "payments == P, each allocated min(amount, owed) oldest due date first "
+            "with allocated + unallocated == amount; receivables' amount_paid == their "
+            "allocations, none over-paid, status matching balance; one PaymentReceived per "
+            "payment, one PaymentAllocated per allocation, one InvoicePaid per paid invoice; "
+            "sum(payments) == sum(allocations) + sum(unallocated)"
+        ),
+    )
 
 
 if __name__ == "__main__":
