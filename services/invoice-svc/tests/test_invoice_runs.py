@@ -196,6 +196,30 @@ async def test_two_runs_at_once_never_bill_a_period_twice(settings):
                 session.add(InvoiceLine(**(line.model_dump() | {"id": uuid.uuid4()})))
 
 
+async def test_a_line_names_its_periods_own_schedule_or_is_refused(service, settings):
+    # One foreign key holds a line to its period and to that period's schedule.
+    await activate_orders(service.client, settings, order_activated(), order_activated())
+    await run_invoices(service.client, target_date="2026-02-01", post=True)
+    async with service.database.transaction() as session:
+        line = await session.scalar(select(InvoiceLine).limit(1))
+        later = await session.scalar(
+            select(BillingPeriod)
+            .where(BillingPeriod.status == "pending")
+            .order_by(BillingPeriod.billable_date)
+            .limit(1)
+        )
+        other_schedule = await session.scalar(
+            select(BillingSchedule.id).where(BillingSchedule.id != later.billing_schedule_id)
+        )
+    copy = line.model_dump() | {"id": uuid.uuid4(), "billing_period_id": later.id}
+
+    with pytest.raises(IntegrityError, match="invoice_lines_billing_period_fkey"):
+        async with service.database.transaction() as session:
+            session.add(InvoiceLine(**(copy | {"billing_schedule_id": other_schedule})))
+    async with service.database.transaction() as session:  # its own schedule: accepted
+        session.add(InvoiceLine(**(copy | {"billing_schedule_id": later.billing_schedule_id})))
+
+
 async def test_a_period_another_run_holds_is_skipped_not_waited_for(service, settings):
     order = order_activated()
     await activate_orders(service.client, settings, order)

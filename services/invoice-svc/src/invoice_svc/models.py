@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKeyConstraint,
     Index,
     Integer,
     Numeric,
@@ -88,6 +89,8 @@ class BillingPeriod(SQLModel, table=True):
     __tablename__ = "billing_periods"
     __table_args__ = (
         UniqueConstraint("billing_schedule_id", "sequence"),
+        # What an invoice line's foreign key names: its period, and the period's schedule.
+        UniqueConstraint("id", "billing_schedule_id", name="uq_billing_periods_id_schedule"),
         # What an invoice run scans: the pending periods due by its target date.
         Index(
             "ix_billing_periods_pending_due",
@@ -207,13 +210,22 @@ class Invoice(SQLModel, table=True):
 
 class InvoiceLine(SQLModel, table=True):
     __tablename__ = "invoice_lines"
+    __table_args__ = (
+        # One foreign key for both: the line bills an existing period, and names that
+        # period's own schedule (one check per line, where a key each took two).
+        ForeignKeyConstraint(
+            ["billing_period_id", "billing_schedule_id"],
+            ["billing_periods.id", "billing_periods.billing_schedule_id"],
+            name="invoice_lines_billing_period_fkey",
+        ),
+    )
 
     id: uuid.UUID = columns.id_column()
     invoice_id: uuid.UUID = columns.reference("invoices.id", ondelete="CASCADE")
     position: int = columns.integer(nullable=False)
     # UNIQUE: a period is never invoiced twice, whatever races past the run's row locks.
-    billing_period_id: uuid.UUID = columns.reference("billing_periods.id", unique=True)
-    billing_schedule_id: uuid.UUID = columns.reference("billing_schedules.id", index=False)
+    billing_period_id: uuid.UUID = columns.reference(unique=True)
+    billing_schedule_id: uuid.UUID = columns.reference(index=False)
     order_id: uuid.UUID = columns.reference()
     order_product_id: uuid.UUID = columns.reference(index=False)
     product_id: uuid.UUID = columns.reference(index=False)
