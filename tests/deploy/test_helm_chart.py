@@ -35,6 +35,10 @@ OPERATORS_ON = (
     "postgres.cnpg.backup.enabled=true",
     "--set",
     "postgres.cnpg.backup.objectStoreName=q2c-backups",
+    "--set",
+    "metrics.podMonitor.enabled=true",
+    "--set",
+    "metrics.podMonitor.labels.release=kube-prometheus-stack",
 )
 EXISTING_SECRETS = (
     "--set",
@@ -482,6 +486,40 @@ def test_cnpg_clusters_one_per_service_kept_on_uninstall(render):
     backups = by_name(docs, "ScheduledBackup")
     assert {backup["spec"]["cluster"]["name"] for backup in backups.values()} == set(clusters)
     assert "Cluster" not in {doc["kind"] for doc in render()}
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector (matchLabels, matchExpressions In) selects `labels`."""
+    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", expression  # the only operator the chart uses
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def test_the_pod_monitor_scrapes_every_api_and_worker_pod_and_nothing_else(render):
+    docs = render(*OPERATORS_ON)
+    (monitor,) = of_kind(docs, "PodMonitor")
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert (endpoint["port"], endpoint["path"]) == ("http", "/metrics")
+    selector = monitor["spec"]["selector"]
+    deployments = of_kind(docs, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} >= {
+        f"q2c-{key}-svc{suffix}" for key in SERVICES for suffix in ("", "-worker")
+    }
+    for deployment in deployments:
+        template = deployment["spec"]["template"]
+        assert _selects(selector, template["metadata"]["labels"]), deployment["metadata"]["name"]
+        ports = {port["name"] for c in template["spec"]["containers"] for port in c["ports"]}
+        assert "http" in ports
+    jobs = of_kind(docs, "Job")
+    assert jobs
+    for job in jobs:  # the migrations serve no metrics
+        assert not _selects(selector, job["spec"]["template"]["metadata"]["labels"])
+    assert not of_kind(render(), "PodMonitor")
 
 
 def test_minimal_install_renders_only_what_was_asked(render):
