@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_svc import repository
+from order_svc import events, repository
 from order_svc.amending import AmendmentRefused, amended_subscription, renewal_starts_after
 from order_svc.models import Contract, Order, OrderProduct, Subscription
 from order_svc.schemas import (
@@ -218,7 +218,12 @@ async def activate(session: AsyncSession, order_id: uuid.UUID, *, today: date) -
     await session.flush()
     await enqueue(
         session,
-        await _order_activated(session, order, contract),
+        events.order_activated(
+            order,
+            await repository.order_products(session, order.id),
+            contract,
+            await repository.subscriptions(session, contract.id),
+        ),
         key=str(order.account_id),
         subject=str(order.id),
     )
@@ -374,17 +379,6 @@ async def _subscribe(session: AsyncSession, contract: Contract, product: OrderPr
     session.add(subscription)
     await session.flush()
     product.subscription_id = subscription.id
-
-
-async def _order_activated(
-    session: AsyncSession, order: Order, contract: Contract
-) -> contracts.OrderActivated:
-    order_json = (await order_public(session, order)).model_dump(mode="json")
-    contract_json = (await contract_public(session, contract)).model_dump(mode="json")
-    return contracts.OrderActivated(
-        order=contracts.OrderSnapshot.model_validate(order_json),
-        contract=contracts.ContractSnapshot.model_validate(contract_json),
-    )
 
 
 def _ordered_quantity(order_type: OrderType, line: contracts.QuoteLineSnapshot) -> Decimal:

@@ -19,11 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.billing.periods import months_covering, term_end_date
 from q2c_shared.db import get_or_404
-from q2c_shared.events import contracts
 from q2c_shared.outbox import enqueue
 from q2c_shared.pagination import PageRequest, fetch_page
 from q2c_shared.problems import Conflict, NotFound, Unprocessable
-from quote_svc import order_client, repository
+from quote_svc import events, order_client, repository
 from quote_svc.models import Account, PriceBook, PriceBookEntry, Product, Quote, QuoteLine
 from quote_svc.pricing import (
     PriceTier,
@@ -39,7 +38,6 @@ from quote_svc.pricing import (
 )
 from quote_svc.schemas import (
     AccountCreate,
-    AccountPublic,
     AccountUpdate,
     AmendmentLineCreate,
     AmendmentQuoteCreate,
@@ -60,12 +58,6 @@ from quote_svc.settings import QuoteSettings
 # --- accounts -------------------------------------------------------------------------------
 
 
-def account_snapshot(account: Account) -> contracts.AccountSnapshot:
-    return contracts.AccountSnapshot.model_validate(
-        AccountPublic.model_validate(account).model_dump() | {"id": str(account.id)}
-    )
-
-
 async def create_account(session: AsyncSession, body: AccountCreate) -> Account:
     account = Account.model_validate(body.model_dump(mode="json"))
     session.add(account)
@@ -73,7 +65,7 @@ async def create_account(session: AsyncSession, body: AccountCreate) -> Account:
     await session.refresh(account)
     await enqueue(
         session,
-        contracts.AccountCreated(account=account_snapshot(account)),
+        events.account_created(account),
         key=str(account.id),
         subject=str(account.id),
     )
@@ -90,7 +82,7 @@ async def update_account(
     await session.flush()
     await enqueue(
         session,
-        contracts.AccountUpdated(account=account_snapshot(account)),
+        events.account_updated(account),
         key=str(account.id),
         subject=str(account.id),
     )
@@ -433,11 +425,10 @@ async def accept(session: AsyncSession, quote_id: uuid.UUID, *, today: date) -> 
     quote.accepted_at = datetime.now(UTC)
     await session.flush()
     account = await get_or_404(session, Account, quote.account_id, label="account")
-    public = await quote_public(session, quote)
-    snapshot = contracts.QuoteSnapshot.model_validate(public.model_dump(mode="json"))
+    lines = await repository.quote_lines(session, quote.id)
     await enqueue(
         session,
-        contracts.QuoteAccepted(quote=snapshot, account=account_snapshot(account)),
+        events.quote_accepted(quote, lines, account),
         key=str(quote.account_id),
         subject=str(quote.id),
     )
