@@ -239,6 +239,41 @@ def test_recurring_periods(
 # fmt: on
 
 
+def test_a_quarterly_decrease_from_mid_quarter_credits_on_the_subscriptions_grid() -> None:
+    # Issue 11: 2 seats at 30.00/month from 2026-02-01, quarterly on the 1st (Feb/May/Aug/Nov);
+    # one seat removed from 05-16. The credit is the unused part of May-July, then whole
+    # quarters of the same grid, not a new grid starting at the amendment.
+    credits = recurring_periods(
+        start_date=d("2026-05-16"),
+        end_date=d("2027-01-31"),
+        monthly_amount=Decimal("-30.00"),
+        frequency=QUARTERLY,
+        billing_type=ADVANCE,
+        currency="USD",
+        billing_day_of_month=1,
+        grid_start=d("2026-02-01"),
+    )
+    assert spans(credits) == [
+        (d("2026-05-16"), d("2026-07-31"), "-75.33"),  # -90.00 x 77/92 = -75.326
+        (d("2026-08-01"), d("2026-10-31"), "-90.00"),
+        (d("2026-11-01"), d("2027-01-31"), "-90.00"),
+    ]
+    assert [p.billable_date for p in credits] == [d("2026-05-16"), d("2026-08-01"), d("2026-11-01")]
+
+
+def test_a_grid_start_after_the_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="grid_start"):
+        recurring_periods(
+            start_date=d("2026-05-16"),
+            end_date=d("2027-01-31"),
+            monthly_amount=Decimal("30.00"),
+            frequency=QUARTERLY,
+            billing_type=ADVANCE,
+            currency="USD",
+            grid_start=d("2026-06-01"),
+        )
+
+
 def test_contract_example_flags_only_the_parts_as_prorated() -> None:
     periods = periods_of("2026-01-15", "2027-01-14", "31.00", billing_day_of_month=1)
     assert [p.prorated for p in periods] == [True, *[False] * 11, True]
@@ -388,10 +423,13 @@ monthly_amounts = st.decimals(
 
 @st.composite
 def schedules(draw: st.DrawFn) -> dict:
-    """Any recurring charge over any span of up to about three years."""
+    """Any recurring charge over any span of up to about three years; some start mid-term on
+    the grid of a subscription that started up to two years before (an amendment)."""
     start_date = draw(start_dates)
+    grid_start = draw(st.none() | st.integers(0, 800).map(lambda days: start_date - days * ONE_DAY))
     return {
         "start_date": start_date,
+        "grid_start": grid_start,
         "end_date": start_date + timedelta(days=draw(st.integers(0, 1100))),
         "monthly_amount": draw(monthly_amounts),
         "frequency": draw(frequencies),
@@ -407,10 +445,12 @@ def is_boundary_day(day: date, billing_day: int) -> bool:
 
 def whole_period_around(day: date, schedule: dict) -> tuple[date, date]:
     """Brute force, day by day, straight from the contract's words: the first boundary is the
-    first billing day on or after the start, and boundaries recur in every N-th month from it."""
-    billing_day = schedule["billing_day_of_month"] or schedule["start_date"].day
+    first billing day on or after the start (of the subscription's grid), and boundaries recur in
+    every N-th month from it, before it as well as after."""
+    grid_start = schedule["grid_start"] or schedule["start_date"]
+    billing_day = schedule["billing_day_of_month"] or grid_start.day
     months = schedule["frequency"].months
-    first_boundary = schedule["start_date"]
+    first_boundary = grid_start
     while not is_boundary_day(first_boundary, billing_day):
         first_boundary += ONE_DAY
 
@@ -451,6 +491,23 @@ def test_every_period_lies_within_one_whole_period(schedule: dict) -> None:
         assert whole_start <= period.period_start and period.period_end <= whole_end
         assert period.full_period_days == (whole_end - whole_start).days + 1
         assert period.prorated == (period.days < period.full_period_days)
+
+
+@settings(deadline=None)
+@given(schedules())
+def test_a_change_from_mid_term_bills_the_same_days_as_the_subscription(schedule: dict) -> None:
+    # The subscription's own periods from its grid start, and a change from a later day: every
+    # period of the change is the tail of, or the same as, one of the subscription's periods.
+    if schedule["grid_start"] is None:
+        return
+    subscription = recurring_periods(**(schedule | {"start_date": schedule["grid_start"]}))
+    change = recurring_periods(**schedule)
+    spans_of_subscription = {(p.period_end, p.full_period_days): p for p in subscription}
+    for period in change:
+        whole = spans_of_subscription[(period.period_end, period.full_period_days)]
+        assert whole.period_start <= period.period_start
+        if period.period_start == whole.period_start:
+            assert period.amount == whole.amount
 
 
 @given(schedules())

@@ -63,6 +63,7 @@ def order_activated(
     products: list[dict[str, Any]] | None = None,
     order_type: str = "new",
     contract_id: str | None = None,
+    subscriptions: list[dict[str, Any]] | None = None,
 ) -> CloudEvent:
     account_id = account_id or str(uuid.uuid4())
     contract_id = contract_id or str(uuid.uuid4())
@@ -93,7 +94,10 @@ def order_activated(
             account_id=account_id,
             start_date=min(product.start_date for product in order_products),
             end_date=max((p.end_date for p in order_products if p.end_date), default=None),
-            subscriptions=[],
+            subscriptions=[
+                contracts.SubscriptionSnapshot.model_validate(subscription)
+                for subscription in subscriptions or []
+            ],
         ),
     )
     return CloudEvent.new(

@@ -74,6 +74,37 @@ async def test_payment_unapplied_lowers_the_amount_paid_again(service, settings)
     assert (after["amount_paid"], after["balance"]) == ("29.00", "19.00")
 
 
+async def test_the_same_allocation_under_a_new_event_id_changes_nothing(service, settings):
+    # Issue 11: a PaymentAllocated resent with a fresh CloudEvent id paid the invoice twice.
+    invoice = await _posted_invoice(service, settings)  # 17.00 + 31.00
+    topic = settings.topic("q2c.payments")
+    key = invoice["account_id"]
+
+    async def current(amount_paid):
+        now = (await service.client.get(f"/v1/invoices/{invoice['id']}")).json()
+        return now if now["amount_paid"] in amount_paid else None
+
+    def resent(event):
+        return event.model_copy(update={"id": str(uuid.uuid4())})
+
+    allocated = payment_allocated(invoice=invoice, amount="10.00")
+    await publish(settings.kafka_bootstrap_servers, topic, allocated, key=key)
+    await publish(settings.kafka_bootstrap_servers, topic, resent(allocated), key=key)
+    # A marker after the resent event: 11.00 when it changed nothing, 21.00 otherwise.
+    marker = payment_allocated(invoice=invoice, amount="1.00")
+    await publish(settings.kafka_bootstrap_servers, topic, marker, key=key)
+    paid = await eventually(lambda: current({"11.00", "21.00"}))
+    taken_back = payment_unapplied(allocated=allocated, invoice=paid)
+    await publish(settings.kafka_bootstrap_servers, topic, taken_back, key=key)
+    await publish(settings.kafka_bootstrap_servers, topic, resent(taken_back), key=key)
+    second_marker = payment_allocated(invoice=invoice, amount="2.00")
+    await publish(settings.kafka_bootstrap_servers, topic, second_marker, key=key)
+    after = await eventually(lambda: current({"3.00", "-7.00"}))
+
+    assert (paid["amount_paid"], paid["balance"]) == ("11.00", "37.00")
+    assert (after["amount_paid"], after["balance"]) == ("3.00", "45.00")
+
+
 async def test_invoices_filter_by_account_order_run_and_status_and_page(service, settings):
     account_id = str(uuid.uuid4())
     orders = [

@@ -10,12 +10,19 @@ from invoice_svc.scheduling import UnschedulableOrderProduct, periods_of
 from q2c_shared.events.contracts import OrderActivated
 
 
-def _periods(*, billing_day_of_month: int | None = 1, **product: object) -> list:
+def _periods(
+    *,
+    billing_day_of_month: int | None = 1,
+    subscriptions: list[dict] | None = None,
+    **product: object,
+) -> list:
     event = order_activated(
-        billing_day_of_month=billing_day_of_month, products=[order_product(**product)]
+        billing_day_of_month=billing_day_of_month,
+        products=[order_product(**product)],
+        subscriptions=subscriptions,
     )
-    order = OrderActivated.model_validate(event.data).order
-    return periods_of(order, order.order_products[0])
+    activated = OrderActivated.model_validate(event.data)
+    return periods_of(activated.order, activated.order.order_products[0], activated.contract)
 
 
 def test_the_contract_example_prorates_the_leading_and_trailing_parts() -> None:
@@ -60,9 +67,9 @@ def test_arrears_bill_on_the_last_day_and_quarterly_spans_three_months() -> None
 
 def test_a_one_time_charge_is_billable_once_on_its_start_date() -> None:
     event = order_activated(products=[setup_fee()])
-    order = OrderActivated.model_validate(event.data).order
+    activated = OrderActivated.model_validate(event.data)
 
-    (period,) = periods_of(order, order.order_products[0])
+    (period,) = periods_of(activated.order, activated.order.order_products[0], activated.contract)
 
     assert (period.period_start, period.billable_date, period.amount) == (
         date(2026, 1, 15),
@@ -131,3 +138,35 @@ def test_an_amendment_delta_is_cut_from_its_start_on_the_contracts_billing_day(
         )
         for period, (first, last, _) in zip(periods, expected, strict=True)
     ] == expected
+
+
+def test_a_quarterly_decrease_is_cut_on_the_subscriptions_own_grid() -> None:
+    # Issue 11: 2 seats at 30.00/month from 2026-02-01, quarterly on the 1st (billed Feb, May,
+    # Aug, Nov); one seat removed from 05-16 credits the unused part of the May-July quarter
+    # already billed, then whole quarters on the same grid.
+    subscription_id = "0190f000-0000-7000-8000-000000000001"
+    periods = _periods(
+        subscription_id=subscription_id,
+        billing_frequency="quarterly",
+        quantity="-1",
+        net_unit_price="30.00",
+        monthly_amount="-30.00",
+        start_date="2026-05-16",
+        end_date="2027-01-31",
+        subscriptions=[
+            {
+                "id": subscription_id,
+                "product_id": "0190f000-0000-7000-8000-000000000002",
+                "quantity": "1",
+                "net_unit_price": "30.00",
+                "start_date": "2026-02-01",
+                "end_date": "2027-01-31",
+            }
+        ],
+    )
+
+    assert [(p.period_start, p.period_end, p.billable_date, p.amount) for p in periods] == [
+        (date(2026, 5, 16), date(2026, 7, 31), date(2026, 5, 16), Decimal("-75.33")),
+        (date(2026, 8, 1), date(2026, 10, 31), date(2026, 8, 1), Decimal("-90.00")),
+        (date(2026, 11, 1), date(2027, 1, 31), date(2026, 11, 1), Decimal("-90.00")),
+    ]

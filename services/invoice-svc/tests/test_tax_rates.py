@@ -159,3 +159,21 @@ async def test_tax_rates_are_listed_found_and_refused_when_wrong(service):
         assert refused.headers["content-type"] == "application/problem+json"
     listed_after = await service.client.get("/v1/tax-rates", params={"tax_code": tax_code})
     assert len(listed_after.json()["items"]) == 1
+
+
+async def test_a_retry_with_the_same_idempotency_key_answers_the_rate_it_created(service):
+    # Issue 11: a retried POST /v1/tax-rates answered 409 `tax_rate_exists` to its own retry.
+    body = {"country": "FR", "tax_code": _tax_code(), "rate_percent": "20"}
+    headers = {"Idempotency-Key": f"tax-rate-{uuid.uuid4()}"}
+
+    first = await service.client.post("/v1/tax-rates", json=body, headers=headers)
+    retry = await service.client.post("/v1/tax-rates", json=body, headers=headers)
+    other = await service.client.post(
+        "/v1/tax-rates", json=body | {"rate_percent": "5.5"}, headers=headers
+    )
+    listed = await service.client.get("/v1/tax-rates", params={"tax_code": body["tax_code"]})
+
+    assert first.status_code == 201, first.text
+    assert (retry.status_code, retry.json()) == (201, first.json())
+    assert other.status_code == 409, other.text
+    assert [rate["id"] for rate in listed.json()["items"]] == [first.json()["id"]]

@@ -307,14 +307,21 @@ async def issue_credit_note(credit_note_id: uuid.UUID, session: SessionDep) -> C
 # --- tax rates ------------------------------------------------------------------------------
 
 
-@tax_rates.post("", status_code=201, summary="Create a tax rate")
-async def create_tax_rate(body: TaxRateCreate, session: SessionDep) -> TaxRatePublic:
+@tax_rates.post("", status_code=201, response_model=TaxRatePublic, summary="Create a tax rate")
+async def create_tax_rate(
+    body: TaxRateCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
     """The percent a product tax code bears in a country, or in one region of it (which then
     beats the country's rate there). Invoice lines are taxed at the rate of the bill-to
     account's billing address and the product's tax code, rounded per line; tax-exempt accounts,
     accounts without an address and products without a tax code bear none. A rate for the same
-    country, region and tax code exists: 409 `tax_rate_exists` (change it with PATCH)."""
-    return TaxRatePublic.model_validate(await service.create_tax_rate(session, body))
+    country, region and tax code exists: 409 `tax_rate_exists` (change it with PATCH). A retry
+    with the same `Idempotency-Key` and body answers the rate it created."""
+
+    async def create() -> TaxRatePublic:
+        return TaxRatePublic.model_validate(await service.create_tax_rate(session, body))
+
+    return await idempotency.respond(session, create, status_code=201)
 
 
 @tax_rates.get("", summary="List tax rates")

@@ -367,3 +367,25 @@ class BillToAccount(SQLModel, table=True):
     source_event_time: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = columns.created_at()
     """When this service last wrote the row (lag behind `source_event_time` shows delay)."""
+
+
+class PaymentApplication(SQLModel, table=True):
+    """A payment-svc allocation as it reached an invoice: the key that makes `PaymentAllocated`
+    and `PaymentUnapplied` change an invoice's amount paid once per allocation, whatever event
+    id carries them (CONTRACT.md: effects are keyed on the business id)."""
+
+    __tablename__ = "payment_applications"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name="fk_payment_applications_invoice"
+        ),
+    )
+
+    allocation_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
+    invoice_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
+    payment_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
+    amount: Decimal = columns.money()
+    unapplied: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default="false")
+    )
+    created_at: datetime = columns.created_at()

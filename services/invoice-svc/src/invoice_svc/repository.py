@@ -4,6 +4,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from invoice_svc.models import (
     Invoice,
     InvoiceLine,
     InvoiceRun,
+    PaymentApplication,
     TaxRate,
 )
 from invoice_svc.schemas import CreditNoteStatus, InvoiceRunStatus, InvoiceStatus, PeriodStatus
@@ -528,6 +530,56 @@ async def invoice_numbers(
 def invoices_of_order(order_id: uuid.UUID) -> Any:
     """A filter: invoices with at least one line of the order (an invoice may span orders)."""
     return Invoice.id.in_(select(_lines.c.invoice_id).where(_lines.c.order_id == order_id))
+
+
+async def record_payment_application(
+    session: AsyncSession,
+    *,
+    allocation_id: uuid.UUID,
+    invoice_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    amount: Decimal,
+) -> bool:
+    """Record an allocation applied to an invoice; False when it was recorded already."""
+    inserted = await session.scalar(
+        insert(PaymentApplication)
+        .values(
+            allocation_id=allocation_id,
+            invoice_id=invoice_id,
+            payment_id=payment_id,
+            amount=amount,
+        )
+        .on_conflict_do_nothing(index_elements=["allocation_id"])
+        .returning(PaymentApplication.allocation_id)
+    )
+    return inserted is not None
+
+
+async def record_payment_unapplied(
+    session: AsyncSession,
+    *,
+    allocation_id: uuid.UUID,
+    invoice_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    amount: Decimal,
+) -> bool:
+    """Mark an allocation taken back; False when it was taken back already. An allocation
+    applied before applications were recorded gets its row here, already unapplied."""
+    statement = insert(PaymentApplication).values(
+        allocation_id=allocation_id,
+        invoice_id=invoice_id,
+        payment_id=payment_id,
+        amount=amount,
+        unapplied=True,
+    )
+    changed = await session.scalar(
+        statement.on_conflict_do_update(
+            index_elements=["allocation_id"],
+            set_={"unapplied": True},
+            where=PaymentApplication.unapplied.is_(False),
+        ).returning(PaymentApplication.allocation_id)
+    )
+    return changed is not None
 
 
 # --- bill-to accounts (read model) ----------------------------------------------------------

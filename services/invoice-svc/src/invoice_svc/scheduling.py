@@ -4,21 +4,28 @@ Pure: the `OrderActivated` snapshots in, periods out (q2c_shared.billing.periods
 arithmetic, the same engine quote previews use).
 """
 
+from datetime import date
+
 from q2c_shared.billing import periods
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.billing.periods import BillingFrequency, BillingType
-from q2c_shared.events.contracts import OrderProductSnapshot, OrderSnapshot
+from q2c_shared.events.contracts import ContractSnapshot, OrderProductSnapshot, OrderSnapshot
 
 
 class UnschedulableOrderProduct(ValueError):
     """The order product lacks what its charge type needs to be billed."""
 
 
-def periods_of(order: OrderSnapshot, product: OrderProductSnapshot) -> list[periods.BillingPeriod]:
+def periods_of(
+    order: OrderSnapshot, product: OrderProductSnapshot, contract: ContractSnapshot
+) -> list[periods.BillingPeriod]:
     """The billing periods of one order product, in date order.
 
     Recurring: from its start to its end date, aligned to the order's billing day of month
-    (default: the start date's day). One-time: once, on the start date. Usage: none.
+    (default: the start date's day) on the period grid of its subscription, which starts on the
+    subscription's own start date: an amendment's delta from mid-term is cut on the grid the
+    subscription was billed on, so a decrease credits exactly the unused billed days.
+    One-time: once, on the start date. Usage: none.
     """
     match ChargeType(product.charge_type):
         case ChargeType.RECURRING:
@@ -40,6 +47,7 @@ def periods_of(order: OrderSnapshot, product: OrderProductSnapshot) -> list[peri
                 billing_type=BillingType(product.billing_type),
                 currency=order.currency,
                 billing_day_of_month=order.billing_day_of_month,
+                grid_start=_subscription_start(contract, product),
             )
         case ChargeType.ONE_TIME:
             if product.amount is None:
@@ -56,3 +64,11 @@ def periods_of(order: OrderSnapshot, product: OrderProductSnapshot) -> list[peri
             # from periods cut in advance: its schedule has no periods yet.
             return []
     raise AssertionError(f"unhandled charge type {product.charge_type!r}")
+
+
+def _subscription_start(contract: ContractSnapshot, product: OrderProductSnapshot) -> date | None:
+    """The start of the subscription the order product changes (None: it starts its own)."""
+    for subscription in contract.subscriptions:
+        if subscription.id == product.subscription_id:
+            return min(subscription.start_date, product.start_date)
+    return None

@@ -85,7 +85,7 @@ async def create_billing_schedules(
     periods_by_product: dict[uuid.UUID, list[BillingPeriod]] = {}
     for product in order.order_products:
         schedules.append(_schedule_row(activated, product))
-        periods_by_product[uuid.UUID(product.id)] = periods_of(order, product)
+        periods_by_product[uuid.UUID(product.id)] = periods_of(order, product, activated.contract)
     created = await repository.insert_schedules(session, schedules)
     await repository.insert_periods(
         session,
@@ -794,7 +794,8 @@ class UnknownInvoice(LookupError):
 
 
 async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAllocated) -> Invoice:
-    """Reflect a payment allocated to an invoice: amount paid, balance, payment status."""
+    """Reflect a payment allocated to an invoice: amount paid, balance, payment status; once
+    per allocation, whatever event id brings it."""
     invoice = await session.get(Invoice, uuid.UUID(allocated.invoice_id), with_for_update=True)
     if invoice is None:
         raise UnknownInvoice(
@@ -805,6 +806,14 @@ async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAlloc
             f"payment {allocated.payment_id} in {allocated.currency} cannot pay "
             f"invoice {invoice.number} in {invoice.currency}"
         )
+    if not await repository.record_payment_application(
+        session,
+        allocation_id=uuid.UUID(allocated.allocation_id),
+        invoice_id=invoice.id,
+        payment_id=uuid.UUID(allocated.payment_id),
+        amount=allocated.amount,
+    ):
+        return invoice  # this allocation was applied already, under another event id
     invoice.amount_paid = round_money(invoice.amount_paid + allocated.amount, invoice.currency)
     invoice.balance = open_balance(invoice.total, invoice.credited_total, invoice.amount_paid)
     invoice.payment_status = payment_status(
@@ -816,7 +825,7 @@ async def apply_payment(session: AsyncSession, allocated: contracts.PaymentAlloc
 
 async def unapply_payment(session: AsyncSession, unapplied: contracts.PaymentUnapplied) -> Invoice:
     """Reflect an allocation payment-svc took back: amount paid lowered, balance and payment
-    status recomputed. The inbox makes a redelivery a no-op; the allocation's own
+    status recomputed, once per allocation whatever event id brings it. The allocation's own
     `PaymentAllocated` came before it on the same partition (both keyed by the account), so
     the amount paid never goes below zero unless an event was lost, which raises instead."""
     invoice = await session.get(Invoice, uuid.UUID(unapplied.invoice_id), with_for_update=True)
@@ -829,6 +838,14 @@ async def unapply_payment(session: AsyncSession, unapplied: contracts.PaymentUna
             f"payment {unapplied.payment_id} in {unapplied.currency} was not applied to "
             f"invoice {invoice.number} in {invoice.currency}"
         )
+    if not await repository.record_payment_unapplied(
+        session,
+        allocation_id=uuid.UUID(unapplied.allocation_id),
+        invoice_id=invoice.id,
+        payment_id=uuid.UUID(unapplied.payment_id),
+        amount=unapplied.amount,
+    ):
+        return invoice  # this allocation was taken back already, under another event id
     amount_paid = round_money(invoice.amount_paid - unapplied.amount, invoice.currency)
     if amount_paid < 0:
         raise ValueError(

@@ -23,10 +23,14 @@ The rules (CONTRACT.md, "invoice-svc: billing arithmetic"):
 - **Billable date.** ``advance``: the period's first day; ``arrears``: its last day.
   A one-time charge is billable once, on its start date.
 
-An amendment delta is the same computation: start on the amendment date (mid-period is fine),
-end on the contract end, and the billing day of the contract. A negative delta (fewer seats) has
-a negative monthly amount and gives the exact mirror image: credits for the same days, rounded
-half-up away from zero just as the charges are, so +1 and -1 seat cancel to the cent.
+An amendment delta is the same computation on the subscription's own period grid: start on the
+amendment date (mid-period is fine), end on the contract end, with the contract's billing day and
+the boundaries counted from the subscription's start (``grid_start``), not from the amendment's.
+So a quarterly subscription billed Feb/May/Aug/Nov changed on 05-16 gets 05-16..07-31 prorated
+against May-July, then whole quarters on the same grid: exactly the days billed before. A negative
+delta (fewer seats) has a negative monthly amount and gives the exact mirror image: credits for
+the same days, rounded half-up away from zero just as the charges are, so +1 and -1 seat cancel
+to the cent.
 """
 
 import calendar
@@ -112,11 +116,21 @@ def recurring_periods(
     billing_type: BillingType,
     currency: str,
     billing_day_of_month: int | None = None,
+    grid_start: date | None = None,
 ) -> list[BillingPeriod]:
-    """The billing periods of a recurring charge from `start_date` to `end_date`, both included."""
+    """The billing periods of a recurring charge from `start_date` to `end_date`, both included.
+
+    `grid_start` is where the subscription's period grid starts (its own start date, the
+    default being `start_date`): boundaries fall on the billing day (default: the grid start's
+    day) every N months counted from the first boundary on or after it, so a change from
+    mid-term keeps the subscription's grid.
+    """
     if end_date < start_date:
         raise ValueError(f"end_date {end_date} is before start_date {start_date}")
-    billing_day = start_date.day if billing_day_of_month is None else billing_day_of_month
+    grid_start = start_date if grid_start is None else grid_start
+    if grid_start > start_date:
+        raise ValueError(f"grid_start {grid_start} is after start_date {start_date}")
+    billing_day = grid_start.day if billing_day_of_month is None else billing_day_of_month
     if not 1 <= billing_day <= 31:
         raise ValueError(f"billing_day_of_month must be between 1 and 31, got {billing_day}")
     months_per_period = BillingFrequency(frequency).months
@@ -124,7 +138,9 @@ def recurring_periods(
     full_period_amount = monthly_amount * months_per_period
 
     periods: list[BillingPeriod] = []
-    whole_start = _whole_period_start_containing(start_date, billing_day, months_per_period)
+    whole_start = _whole_period_start_containing(
+        start_date, _first_boundary(grid_start, billing_day), billing_day, months_per_period
+    )
     while whole_start <= end_date:
         next_whole_start = _billing_day_in(
             _month_index(whole_start) + months_per_period, billing_day
@@ -161,20 +177,31 @@ def one_time_period(*, start_date: date, amount: Decimal, currency: str) -> Bill
     )
 
 
+def _first_boundary(grid_start: date, billing_day: int) -> date:
+    """The first date on or after `grid_start` whose day is the billing day (clamped)."""
+    boundary = _billing_day_in(_month_index(grid_start), billing_day)
+    if boundary < grid_start:
+        boundary = _billing_day_in(_month_index(grid_start) + 1, billing_day)
+    return boundary
+
+
 def _whole_period_start_containing(
-    start_date: date, billing_day: int, months_per_period: int
+    start_date: date, first_boundary: date, billing_day: int, months_per_period: int
 ) -> date:
     """The boundary that opens the whole period holding `start_date`.
 
-    That is the first boundary itself when the start falls on the billing day; otherwise the
-    boundary one period before it, so a leading part is prorated against a real whole period.
+    Boundaries fall every `months_per_period` months from `first_boundary`, before it as well as
+    after, so a start before the first boundary has a leading part prorated against the real
+    whole period it falls in, and a start after it (an amendment) lands on the same grid.
     """
-    first_boundary = _billing_day_in(_month_index(start_date), billing_day)
-    if first_boundary < start_date:
-        first_boundary = _billing_day_in(_month_index(start_date) + 1, billing_day)
-    if first_boundary == start_date:
-        return first_boundary
-    return _billing_day_in(_month_index(first_boundary) - months_per_period, billing_day)
+    periods_since_first = (
+        _month_index(start_date) - _month_index(first_boundary)
+    ) // months_per_period
+    boundary_month = _month_index(first_boundary) + periods_since_first * months_per_period
+    whole_start = _billing_day_in(boundary_month, billing_day)
+    if whole_start > start_date:
+        whole_start = _billing_day_in(boundary_month - months_per_period, billing_day)
+    return whole_start
 
 
 def _month_index(day: date) -> int:
