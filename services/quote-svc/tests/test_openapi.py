@@ -50,3 +50,23 @@ def test_the_quote_examples_are_read_as_their_own_type_of_quote() -> None:
 
 def test_v1_operations_document_their_problem_responses(document: dict[str, Any]) -> None:
     assert openapi.operations_without_problem_responses(document) == []
+
+
+def test_every_post_that_creates_something_takes_an_idempotency_key(
+    document: dict[str, Any],
+) -> None:
+    creating = [
+        path
+        for path, item in document["paths"].items()
+        if "201" in item.get("post", {}).get("responses", {})
+    ]
+    without_key = [
+        path
+        for path in creating
+        if "Idempotency-Key"
+        not in {
+            parameter["name"] for parameter in document["paths"][path]["post"].get("parameters", [])
+        }
+    ]
+    assert creating
+    assert without_key == []

@@ -173,3 +173,28 @@ async def test_accounts_page_with_a_cursor(service):
     assert [a["name"] for a in second["items"]] == ["A0"]
     assert second["next_cursor"] is None
     assert len(created) == 3
+
+
+async def test_a_retried_line_is_added_once(service):
+    _, quote = await _approved_quote(service.client)
+    extra = await create_priced_product(
+        service.client, quote["price_book_id"], sku="extra", unit_price="12.00"
+    )
+    path = f"/v1/quotes/{quote['id']}/lines"
+    body = {"product_id": extra["id"], "quantity": "5"}
+    headers = {"Idempotency-Key": f"line-{quote['id']}"}
+
+    first = await service.client.post(path, json=body, headers=headers)
+    again = await service.client.post(path, json=body, headers=headers)
+    other_body = await service.client.post(path, json=body | {"quantity": "6"}, headers=headers)
+    now = (await service.client.get(f"/v1/quotes/{quote['id']}")).json()
+
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert other_body.status_code == 409
+    assert other_body.json()["code"] == "idempotency_key_reused"
+    assert [line["sku"] for line in now["lines"]] == ["seat", "setup", "extra"]
+    # 10 seats at 31.00 plus 5 extras at 12.00 a month, once.
+    assert now["monthly_recurring_total"] == first.json()["monthly_recurring_total"] == "370.00"
+    assert now["total_contract_value"] == "4940.00"

@@ -264,13 +264,24 @@ async def get_quote_pdf(
     )
 
 
-@quotes.post("/{quote_id}/lines", status_code=201, summary="Add a line to a draft quote")
-async def add_line(quote_id: uuid.UUID, body: QuoteLineCreate, session: SessionDep) -> QuotePublic:
+@quotes.post(
+    "/{quote_id}/lines",
+    status_code=201,
+    response_model=QuotePublic,
+    summary="Add a line to a draft quote",
+)
+async def add_line(
+    quote_id: uuid.UUID, body: QuoteLineCreate, session: SessionDep, idempotency: IdempotencyDep
+) -> Response:
     """Add a line to a draft quote, priced from its price book, and return the repriced quote.
     Unknown quote: 404; a quote that is not draft: 409 `quote_not_draft`; an unknown product or
-    billing account: 422.
+    billing account: 422; a reused `Idempotency-Key` with another body: 409.
     """
-    return await service.quote_public(session, await service.add_line(session, quote_id, body))
+
+    async def create() -> QuotePublic:
+        return await service.quote_public(session, await service.add_line(session, quote_id, body))
+
+    return await idempotency.respond(session, create)
 
 
 @quotes.patch("/{quote_id}/lines/{line_id}", summary="Change a line of a draft quote")
