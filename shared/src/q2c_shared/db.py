@@ -111,6 +111,11 @@ async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[
         records = [_with_json(record, json_columns) for record in records]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    if not raw.driver_connection.is_in_transaction():
+        # SQLAlchemy sends BEGIN lazily, with the first statement it runs itself: a COPY sent
+        # first, straight to the driver's connection, would run (and commit) outside the
+        # transaction and survive its rollback.
+        await connection.exec_driver_sql("SELECT 1")
     await raw.driver_connection.copy_records_to_table(
         table.name, schema_name=table.schema, columns=columns, records=records
     )

@@ -1,6 +1,8 @@
 """The transactional outbox: an event row commits with the business change that caused it.
 
-`enqueue` writes into the caller's transaction; `OutboxRelay` (relay.py) publishes later. An
+`enqueue` (one event), `enqueue_many` (events as contract models) and `enqueue_json` (events
+whose data is JSON already, and the one writer of envelopes the other two go through) write into
+the caller's transaction; `OutboxRelay` (relay.py) publishes later. An
 event is never sent for a change that rolled back, and never lost for one that committed.
 """
 
@@ -11,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic_core import to_json
-from sqlalchemy import Column, DateTime, Index, Integer, String, Text, func, insert, text
+from sqlalchemy import Column, DateTime, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
@@ -67,68 +69,38 @@ class OutboxEvent(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-def build_event(session: AsyncSession, data: EventData, *, subject: str | None) -> CloudEvent:
-    """The event's envelope, carrying the trace context current here (the request's or the
-    consumed event's span), so its consumers continue the same trace."""
-    return CloudEvent.new(
-        source=session.info.get(EVENT_SOURCE_KEY, "/q2c"),
-        type=data.event_type,
-        subject=subject,
-        data=data.model_dump(mode="json"),
-        trace_context=current_trace_context(),
-    )
-
-
-def _row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
-    return {
-        "id": uuid.UUID(event.id),
-        "topic": topic,
-        "message_key": key,
-        "event_type": event.type,
-        "envelope": event.model_dump(mode="json"),
-    }
-
-
 async def enqueue(
     session: AsyncSession, data: EventData, *, key: str, subject: str | None = None
 ) -> CloudEvent:
-    """Add one event to the outbox inside the caller's transaction.
+    """Add one event to the outbox inside the caller's transaction; the envelope written.
 
     `key` becomes the Kafka message key: the account id, so one account's events stay in order.
     """
-    event = build_event(session, data, subject=subject)
-    await session.execute(insert(OutboxEvent.__table__), [_row(event, topic=data.topic, key=key)])
-    return event
+    (envelope,) = await enqueue_json(
+        session, [JsonEvent(type(data), data.model_dump(mode="json"), key, subject)]
+    )
+    return CloudEvent.model_validate(envelope)
 
 
 async def enqueue_many(
-    session: AsyncSession, items: list[tuple[EventData, str, str | None]]
-) -> list[CloudEvent]:
+    session: AsyncSession, items: Sequence[tuple[EventData, str, str | None]]
+) -> None:
     """Add many events with one COPY: `(data, key, subject)` triples, written in the order
     given."""
-    events = [build_event(session, data, subject=subject) for data, _, subject in items]
-    await copy_rows(
+    await enqueue_json(
         session,
-        OutboxEvent.__table__,
         [
-            {
-                "id": uuid.UUID(event.id),
-                "topic": data.topic,
-                "message_key": key,
-                "event_type": event.type,
-                # pydantic serialises the envelope in one go: no Python objects in between.
-                "envelope": JsonText(event.model_dump_json()),
-            }
-            for event, (data, key, _) in zip(events, items, strict=True)
+            JsonEvent(type(data), data.model_dump(mode="json"), key, subject)
+            for data, key, subject in items
         ],
     )
-    return events
 
 
 class JsonEvent(NamedTuple):
-    """An event whose data its writer made in the contract's JSON form already: a set-based
-    writer (invoice runs, payment batches) that cannot afford a model per event. The writer's
-    tests hold the data to `event_class`'s `model_dump(mode="json")`."""
+    """An event whose data is in the contract's JSON form already: a model's
+    `model_dump(mode="json")` (`enqueue`), or JSON a set-based writer (invoice runs, payment
+    batches) made directly because it cannot afford a model per event; that writer's contract
+    test holds its data to `event_class`."""
 
     event_class: type[EventData]
     data: dict[str, Any]
@@ -137,16 +109,17 @@ class JsonEvent(NamedTuple):
     subject: str | None
 
 
-async def enqueue_json(session: AsyncSession, events: Sequence[JsonEvent]) -> None:
-    """Add events with one COPY, in the order given: each with the envelope `enqueue` would
-    give it (source, trace context, a new id, the time), but without a `CloudEvent` model
-    built, validated and dumped per event, which took a tenth of an invoice run's CPU and 40%
-    of a payment batch's. The attributes the events share are worked out once; each envelope
-    is serialised by pydantic's serialiser in one go, as `CloudEvent.model_dump_json` would.
-    Yields to the event loop every `_EVENTS_PER_STEP` events, so that other batches' statements
-    go on meanwhile."""
+async def enqueue_json(session: AsyncSession, events: Sequence[JsonEvent]) -> list[dict[str, Any]]:
+    """Add events with one COPY, in the order given; the envelopes written. The one writer of
+    envelopes: the source, the trace context current here (the request's or the consumed
+    event's span, so consumers continue the same trace), a new UUIDv7 id and the time, without
+    a `CloudEvent` model built, validated and dumped per event, which took a tenth of an
+    invoice run's CPU and 40% of a payment batch's. The attributes the events share are worked
+    out once; each envelope is serialised by pydantic's serialiser in one go, as
+    `CloudEvent.model_dump_json` would. Yields to the event loop every `_EVENTS_PER_STEP`
+    events, so that other batches' statements go on meanwhile."""
     if not events:
-        return
+        return []
     shared = CloudEvent.new(
         source=session.info.get(EVENT_SOURCE_KEY, "/q2c"),
         type="",
@@ -155,6 +128,7 @@ async def enqueue_json(session: AsyncSession, events: Sequence[JsonEvent]) -> No
         trace_context=current_trace_context(),
     ).model_dump(mode="json", exclude=_PER_EVENT_ATTRIBUTES)
     rows: list[dict[str, Any]] = []
+    envelopes: list[dict[str, Any]] = []
     for position, (event_id, (event_class, data, key, subject)) in enumerate(
         zip(new_ids(len(events)), events, strict=True), start=1
     ):
@@ -166,6 +140,7 @@ async def enqueue_json(session: AsyncSession, events: Sequence[JsonEvent]) -> No
             "subject": subject,
             "data": data,
         }
+        envelopes.append(envelope)
         rows.append(
             {
                 "id": event_id,
@@ -178,6 +153,7 @@ async def enqueue_json(session: AsyncSession, events: Sequence[JsonEvent]) -> No
         if position % _EVENTS_PER_STEP == 0:
             await asyncio.sleep(0)
     await copy_rows(session, OutboxEvent.__table__, rows)
+    return envelopes
 
 
 _PER_EVENT_ATTRIBUTES = {"id", "type", "time", "subject", "data"}
