@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
@@ -113,7 +114,7 @@ class OrderProductCreate(BaseModel):
 
     @model_validator(mode="after")
     def _recurring_has_frequency(self) -> "OrderProductCreate":
-        if self.charge_type == ChargeType.RECURRING and self.billing_frequency is None:
+        if charges.rule(self.charge_type).recurs and self.billing_frequency is None:
             self.billing_frequency = BillingFrequency.MONTHLY
         return self
 

@@ -26,7 +26,7 @@ from order_svc.schemas import (
     OrderType,
     SubscriptionPublic,
 )
-from q2c_shared.billing.catalog import ChargeType
+from q2c_shared.billing import charges
 from q2c_shared.billing.periods import months_covering, term_end_date
 from q2c_shared.db import get_or_404
 from q2c_shared.events import contracts
@@ -168,8 +168,10 @@ async def create_order(session: AsyncSession, body: OrderCreate) -> Order:
     await session.flush()
     end_date = term_end_date(body.start_date, body.term_months)
     for position, item in enumerate(body.order_products, start=1):
-        amount = round_money(item.net_unit_price * item.quantity, body.currency)
-        recurring = item.charge_type == ChargeType.RECURRING
+        split = charges.line_amounts(
+            charge_type=item.charge_type,
+            net_amount=round_money(item.net_unit_price * item.quantity, body.currency),
+        )
         session.add(
             OrderProduct(
                 order_id=order.id,
@@ -183,8 +185,8 @@ async def create_order(session: AsyncSession, body: OrderCreate) -> Order:
                 tax_code=item.tax_code,
                 quantity=item.quantity,
                 net_unit_price=item.net_unit_price,
-                monthly_amount=amount if recurring else None,
-                amount=None if recurring else amount,
+                monthly_amount=split.monthly_amount,
+                amount=split.amount,
                 start_date=item.start_date or body.start_date,
                 end_date=end_date,
                 billing_account_id=item.billing_account_id,
@@ -365,7 +367,7 @@ def _subscription_for(
 
 async def _subscribe(session: AsyncSession, contract: Contract, product: OrderProduct) -> None:
     """A recurring order product becomes a subscription of the contract (others do not)."""
-    if product.charge_type != ChargeType.RECURRING:
+    if not charges.rule(product.charge_type).recurs:
         return
     subscription = Subscription(
         contract_id=contract.id,

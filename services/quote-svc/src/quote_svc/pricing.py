@@ -28,8 +28,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType
-from q2c_shared.billing.periods import BillingFrequency, BillingType, recurring_periods
+from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.money import round_money, zero
 
 _HUNDRED = Decimal(100)
@@ -161,19 +162,12 @@ def effective_discount_percent(
 
 
 def line_net_total(charge_type: ChargeType | str, amount: Decimal, term_months: int) -> Decimal:
-    """What the line is worth over the whole term.
+    """What the line is worth over the whole term (`charges.term_total`).
 
     Recurring: the monthly amount x term months; one-time: the amount; usage: zero, because usage
     is billed on what is consumed and a quote cannot know that yet.
     """
-    if term_months < 1:
-        raise ValueError(f"term_months must be at least 1, got {term_months}")
-    kind = ChargeType(charge_type)
-    if kind is ChargeType.RECURRING:
-        return amount * term_months
-    if kind is ChargeType.ONE_TIME:
-        return amount
-    return amount * 0  # keeps the currency's decimals: 0.00, not 0
+    return charges.term_total(charge_type=charge_type, net_amount=amount, term_months=term_months)
 
 
 def quote_totals(
@@ -186,14 +180,9 @@ def quote_totals(
     """
     if term_months < 1:
         raise ValueError(f"term_months must be at least 1, got {term_months}")
-    one_time_total = zero(currency)
-    monthly_recurring_total = zero(currency)
-    for charge_type, amount in lines:
-        kind = ChargeType(charge_type)
-        if kind is ChargeType.ONE_TIME:
-            one_time_total += amount
-        elif kind is ChargeType.RECURRING:
-            monthly_recurring_total += amount
+    one_time_total, monthly_recurring_total = _one_time_and_monthly(
+        (charge_type, amount) for charge_type, amount in lines
+    )
     return QuoteTotals(
         one_time_total=round_money(one_time_total, currency),
         monthly_recurring_total=round_money(monthly_recurring_total, currency),
@@ -228,28 +217,30 @@ def co_terminated_net_total(
     billing_day_of_month: int | None,
     billing_frequency: BillingFrequency | str | None,
     currency: str,
+    grid_start: date | None = None,
 ) -> Decimal:
-    """What an amendment line is worth from its start to the contract's end.
+    """What an amendment line is worth from its start to the contract's end: the sum of the
+    billing periods its order product will be billed (`charges.billing_periods`, the same
+    dispatch and engine invoice-svc schedules with, so the quote and the bill agree to the cent).
 
-    Recurring: the sum of the prorated billing periods the invoice will carry (the same engine,
-    so the quote and the bill agree to the cent; negative for fewer seats). One-time: the amount.
-    Usage: zero, as on any quote.
+    Recurring: the prorated periods on the grid of the subscription it changes (`grid_start`,
+    its start; none for a new one), negative for fewer seats. One-time: the amount. Usage: zero,
+    as on any quote.
     """
-    kind = ChargeType(charge_type)
-    if kind is ChargeType.RECURRING:
-        periods = recurring_periods(
-            start_date=start_date,
-            end_date=end_date,
-            monthly_amount=amount,
-            frequency=BillingFrequency(billing_frequency or BillingFrequency.MONTHLY),
-            billing_type=BillingType.ADVANCE,  # when a period bills, not how much
-            currency=currency,
-            billing_day_of_month=billing_day_of_month,
-        )
-        return sum((period.amount for period in periods), zero(currency))
-    if kind is ChargeType.ONE_TIME:
-        return amount
-    return amount * 0
+    split = charges.line_amounts(charge_type=charge_type, net_amount=amount)
+    billed = charges.billing_periods(
+        charge_type=charge_type,
+        start_date=start_date,
+        end_date=end_date,
+        monthly_amount=split.monthly_amount,
+        amount=split.amount,
+        billing_frequency=billing_frequency,
+        billing_type=BillingType.ADVANCE,  # when a period bills, not how much
+        currency=currency,
+        billing_day_of_month=billing_day_of_month,
+        grid_start=grid_start,
+    )
+    return sum((period.amount for period in billed), zero(currency))
 
 
 def co_terminated_totals(
@@ -258,21 +249,32 @@ def co_terminated_totals(
     """Totals of an amendment from (charge_type, amount, net_total) lines: the one-time and the
     monthly change, and the contract value as the sum of the lines' co-terminated net totals
     (it cannot be monthly x months when the term is not a whole number of months)."""
-    one_time_total = zero(currency)
-    monthly_recurring_total = zero(currency)
-    total_contract_value = zero(currency)
-    for charge_type, amount, net_total in lines:
-        kind = ChargeType(charge_type)
-        if kind is ChargeType.ONE_TIME:
-            one_time_total += amount
-        elif kind is ChargeType.RECURRING:
-            monthly_recurring_total += amount
-        total_contract_value += net_total
+    lines = list(lines)
+    one_time_total, monthly_recurring_total = _one_time_and_monthly(
+        (charge_type, amount) for charge_type, amount, _ in lines
+    )
+    total_contract_value = sum((net_total for _, _, net_total in lines), zero(currency))
     return QuoteTotals(
         one_time_total=round_money(one_time_total, currency),
         monthly_recurring_total=round_money(monthly_recurring_total, currency),
         total_contract_value=round_money(total_contract_value, currency),
     )
+
+
+def _one_time_and_monthly(
+    lines: Iterable[tuple[ChargeType | str, Decimal]],
+) -> tuple[Decimal, Decimal]:
+    """The one-time and the monthly sums of (charge_type, net amount) lines, unrounded: each
+    amount counted where `charges.line_amounts` puts it (usage: nowhere)."""
+    one_time_total = Decimal(0)
+    monthly_recurring_total = Decimal(0)
+    for charge_type, amount in lines:
+        split = charges.line_amounts(charge_type=charge_type, net_amount=amount)
+        if split.amount is not None:
+            one_time_total += split.amount
+        if split.monthly_amount is not None:
+            monthly_recurring_total += split.monthly_amount
+    return one_time_total, monthly_recurring_total
 
 
 def _net_amount(

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
@@ -238,7 +239,7 @@ class ProductCreate(BaseModel):
 
     @model_validator(mode="after")
     def _frequency_for_recurring(self) -> "ProductCreate":
-        if self.charge_type == ChargeType.RECURRING and self.billing_frequency is None:
+        if charges.rule(self.charge_type).recurs and self.billing_frequency is None:
             self.billing_frequency = BillingFrequency.MONTHLY
         return self
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from q2c_shared.billing.catalog import ChargeType
+from q2c_shared.billing import charges
 from q2c_shared.billing.periods import months_covering, term_end_date
 from q2c_shared.db import get_or_404
 from q2c_shared.outbox import enqueue
@@ -722,9 +722,9 @@ async def _price(session: AsyncSession, quote: Quote, line: QuoteLine) -> None:
         amount = price.amount
         if quote.type == QuoteType.AMENDMENT:
             line.quantity_delta = line.quantity  # an added product is all new
-    recurring = line.charge_type == ChargeType.RECURRING
-    line.monthly_amount = amount if recurring else None
-    line.amount = None if recurring else amount
+    split = charges.line_amounts(charge_type=line.charge_type, net_amount=amount)
+    line.monthly_amount = split.monthly_amount
+    line.amount = split.amount
     line.net_total = _net_total(quote, line, amount)
     await session.flush()
 

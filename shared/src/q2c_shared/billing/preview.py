@@ -3,9 +3,10 @@
 The same period engine invoice-svc bills with (`q2c_shared.billing.periods`), so the preview on a
 quote document never disagrees with the invoices that follow. Pure: lines in, dated amounts out.
 
-Every line is cut into periods exactly as a billing schedule would cut it (recurring: prorated
-periods aligned to the billing day, billable on their first day in advance or their last day in
-arrears; one-time: once, on the start date; usage: nothing until consumption is rated). The
+Every line is cut into periods exactly as a billing schedule cuts it, by the one dispatch per
+charge type (`q2c_shared.billing.charges`: recurring: prorated periods aligned to the billing
+day, billable on their first day in advance or their last day in arrears; one-time: once, on
+the start date; usage: nothing until consumption is rated). The
 periods of all lines are then grouped by billable date. A date's amount is the sum of its
 periods' amounts, each already rounded on its own, as invoice lines are. Tax is not included, and
 the invoice split (bill-to, grouping) is not applied: one entry is one billing date.
@@ -17,14 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType
-from q2c_shared.billing.periods import (
-    BillingFrequency,
-    BillingPeriod,
-    BillingType,
-    one_time_period,
-    recurring_periods,
-)
+from q2c_shared.billing.periods import BillingFrequency, BillingPeriod, BillingType
 from q2c_shared.money import zero
 
 
@@ -101,27 +97,19 @@ def first_invoices(
 def periods_of_line(
     line: ChargeLine, *, billing_day_of_month: int | None, currency: str
 ) -> list[BillingPeriod]:
-    """The billing periods of one line, in date order (none for usage)."""
-    match ChargeType(line.charge_type):
-        case ChargeType.RECURRING:
-            if line.monthly_amount is None:
-                raise ValueError(f"recurring line {line.line_id} has no monthly_amount")
-            return recurring_periods(
-                start_date=line.start_date,
-                end_date=line.end_date,
-                monthly_amount=line.monthly_amount,
-                frequency=BillingFrequency(line.billing_frequency or BillingFrequency.MONTHLY),
-                billing_type=BillingType(line.billing_type),
-                currency=currency,
-                billing_day_of_month=billing_day_of_month,
-            )
-        case ChargeType.ONE_TIME:
-            if line.amount is None:
-                raise ValueError(f"one-time line {line.line_id} has no amount")
-            return [
-                one_time_period(start_date=line.start_date, amount=line.amount, currency=currency)
-            ]
-        case ChargeType.USAGE:
-            # Usage is billed from rated consumption, not from periods cut in advance.
-            return []
-    raise AssertionError(f"unhandled charge type {line.charge_type!r}")
+    """The billing periods of one line, in date order, as `charges.billing_periods` cuts them
+    (none for usage)."""
+    try:
+        return charges.billing_periods(
+            charge_type=line.charge_type,
+            start_date=line.start_date,
+            end_date=line.end_date,
+            monthly_amount=line.monthly_amount,
+            amount=line.amount,
+            billing_frequency=line.billing_frequency,
+            billing_type=line.billing_type,
+            currency=currency,
+            billing_day_of_month=billing_day_of_month,
+        )
+    except charges.UnbillableCharge as refused:
+        raise charges.UnbillableCharge(f"line {line.line_id}: {refused}") from None

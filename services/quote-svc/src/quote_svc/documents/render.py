@@ -13,7 +13,7 @@ import jinja2
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-from q2c_shared.billing.catalog import ChargeType
+from q2c_shared.billing import charges
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.preview import ChargeLine, PreviewInvoice, first_invoices
 from q2c_shared.documents import BASE_STYLESHEET
@@ -171,15 +171,15 @@ def _details(quote: QuotePublic) -> list[list[tuple[str, str]]]:
 
 
 def _line_row(line: QuoteLinePublic, currency: str) -> LineRow:
-    kind = ChargeType(line.charge_type)
     if line.discount_percent:
         discount = fmt.percent(line.discount_percent)
     elif line.discount_amount:
         discount = f"{fmt.money(line.discount_amount, currency)}/unit"
     else:
         discount = "—"
-    monthly_amount = line.monthly_amount if kind is ChargeType.RECURRING else None
-    one_time_amount = line.amount if kind is ChargeType.ONE_TIME else None
+    # Each amount is where charges.line_amounts put it: monthly (recurring), once (one-time),
+    # neither (usage, sold at a rate).
+    monthly_amount, one_time_amount = line.monthly_amount, line.amount
     billing = _billing_label(line)
     quantity = fmt.quantity(line.quantity)
     if line.quantity_delta is not None:
@@ -196,8 +196,10 @@ def _line_row(line: QuoteLinePublic, currency: str) -> LineRow:
         net_unit_price=fmt.money(line.net_unit_price, currency),
         monthly_amount="" if monthly_amount is None else fmt.money(monthly_amount, currency),
         one_time_amount="" if one_time_amount is None else fmt.money(one_time_amount, currency),
-        # Usage is billed on what is consumed: a quote cannot total it (pricing.line_net_total).
-        term_total="—" if kind is ChargeType.USAGE else fmt.money(line.net_total, currency),
+        # Usage is billed on what is consumed: a quote cannot total it (charges.term_total).
+        term_total="—"
+        if charges.rule(line.charge_type).metered
+        else fmt.money(line.net_total, currency),
     )
 
 
@@ -210,24 +212,22 @@ _BILLED_EVERY = {
 
 
 def _billing_label(line: QuoteLinePublic) -> str:
-    match ChargeType(line.charge_type):
-        case ChargeType.RECURRING:
-            every = _BILLED_EVERY[BillingFrequency(line.billing_frequency or "monthly")]
-            timing = "in advance" if line.billing_type == BillingType.ADVANCE else "in arrears"
-            return f"Billed {every} {timing}"
-        case ChargeType.ONE_TIME:
-            return "One-time fee"
-        case ChargeType.USAGE:
-            return "Usage, billed as consumed"
-    return ""
+    rule = charges.rule(line.charge_type)
+    if rule.recurs:
+        every = _BILLED_EVERY[BillingFrequency(line.billing_frequency or "monthly")]
+        timing = "in advance" if line.billing_type == BillingType.ADVANCE else "in arrears"
+        return f"Billed {every} {timing}"
+    if rule.metered:
+        return "Usage, billed as consumed"
+    return "One-time fee"
 
 
 def _pricing_note(quote: QuotePublic) -> str:
-    kinds = {ChargeType(line.charge_type) for line in quote.lines}
+    rules = [charges.rule(line.charge_type) for line in quote.lines]
     sentences = [f"Amounts in {quote.currency}, before tax."]
-    if ChargeType.RECURRING in kinds:
+    if any(rule.recurs for rule in rules):
         sentences.append("Recurring prices are per unit per month.")
-    if ChargeType.USAGE in kinds:
+    if any(rule.metered for rule in rules):
         sentences.append("Usage is billed as consumed and is not in the totals.")
     return " ".join(sentences)
 
