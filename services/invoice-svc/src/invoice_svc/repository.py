@@ -288,26 +288,6 @@ async def insert_invoices(
     )
 
 
-async def lock_draft_invoices(
-    session: AsyncSession, invoice_ids: Sequence[uuid.UUID]
-) -> Sequence[Row[Any]]:
-    """The drafts among `invoice_ids`, locked in id order (a fixed order: no deadlocks)."""
-    return (
-        await session.execute(
-            select(
-                _invoices.c.id,
-                _invoices.c.legal_entity,
-                _invoices.c.invoice_date,
-                _invoices.c.payment_term,
-                _invoices.c.total,
-            )
-            .where(_one_of(_invoices.c.id, invoice_ids), _invoices.c.status == InvoiceStatus.DRAFT)
-            .order_by(_invoices.c.id)
-            .with_for_update()
-        )
-    ).all()
-
-
 async def mark_posted(session: AsyncSession, postings: list[dict[str, Any]]) -> None:
     """Number and post invoices in one `UPDATE ... FROM`: each posting holds `invoice_id`,
     `number` and `due_date`."""

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_svc import numbering, repository
+from invoice_svc import events, numbering, repository
 from invoice_svc.crediting import (
     CreditableLine,
     CreditLine,
@@ -66,7 +66,7 @@ from q2c_shared.billing.terms import PaymentTerm, due_date
 from q2c_shared.db import get_or_404
 from q2c_shared.events import contracts
 from q2c_shared.ids import new_id
-from q2c_shared.money import plain_decimal, round_money, zero
+from q2c_shared.money import round_money, zero
 from q2c_shared.outbox import JsonEvent, enqueue_json, enqueue_many
 from q2c_shared.pagination import PageRequest, fetch_page
 from q2c_shared.problems import Conflict, Unprocessable
@@ -273,8 +273,9 @@ def _invoice_public(
 
 
 async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-    """Post one draft: its number, its due date, `InvoicePosted`. A posted invoice, or one with
-    a negative total: 409."""
+    """Post one draft: a batch of one through `post_drafts`, the path invoice runs post by.
+    It is taxed again first (rates in force, bill-to address now: a draft may have waited while
+    they changed). A posted invoice, or one with a negative total: 409."""
     invoice = await get_or_404(session, Invoice, invoice_id, label="invoice", for_update=True)
     if invoice.status != InvoiceStatus.DRAFT:
         raise Conflict(
@@ -288,48 +289,14 @@ async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
             "it stays a draft.",
             code="invoice_total_negative",
         )
-    await post_invoices(session, [invoice.id])
+    await _retax_drafts(session, [invoice.id])
+    (row,) = await repository.invoice_rows(session, [invoice.id])
+    lines = await repository.lines_by_invoice(session, [invoice.id])
+    await post_drafts(
+        session, [row._mapping], {invoice.id: [line._mapping for line in lines[invoice.id]]}
+    )
     await session.refresh(invoice)
     return invoice
-
-
-async def post_invoices(session: AsyncSession, invoice_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    """Post the drafts among `invoice_ids`: number them from their legal entity's gapless
-    series in the order given, set the due date, and emit one `InvoicePosted` each through the
-    outbox. Returns the ids posted (invoices already posted are left alone).
-
-    Drafts are taxed again first (rates in force, bill-to address now). A draft with a
-    negative total is left a draft: what the customer is owed is a credit note's job, and
-    invoice runs issue credit notes, not invoices, for bill-tos whose credits outweigh their
-    charges."""
-    locked = await repository.lock_draft_invoices(session, invoice_ids)
-    totals = await _retax_drafts(session, [draft.id for draft in locked])
-    drafts = [
-        {**draft._mapping, "total": totals[draft.id]}
-        for draft in locked
-        if can_post(totals[draft.id])
-    ]
-    wanted_order = {invoice_id: position for position, invoice_id in enumerate(invoice_ids)}
-    postings = await _take_numbers(
-        session, sorted(drafts, key=lambda draft: wanted_order[draft["id"]])
-    )
-    await repository.mark_posted(session, postings)
-    posted_ids = [posting["invoice_id"] for posting in postings]
-    if posted_ids:
-        invoices = await repository.invoice_rows(session, posted_ids)
-        lines = await repository.lines_by_invoice(session, posted_ids)
-        await enqueue_json(
-            session,
-            [
-                _invoice_posted(
-                    invoice_posted_json(
-                        invoice._mapping, [line._mapping for line in lines[invoice.id]]
-                    )
-                )
-                for invoice in invoices
-            ],
-        )
-    return posted_ids
 
 
 async def create_invoices(
@@ -340,37 +307,47 @@ async def create_invoices(
     post: bool,
 ) -> int:
     """Write an invoice run's batch: its drafts and their lines (rows as runs.py makes them),
-    marking the billed periods invoiced. With `post`, post them by `post_invoices`' rules:
-    numbered from their legal entity's gapless series in the order given, drafts totalling
-    below zero left drafts, one `InvoicePosted` each through the outbox. Returns how many were
-    posted.
-
-    Unlike `post_invoices`, nothing is read back: the events' data is written from the rows
-    (in the contract's JSON form, `invoice_posted_json`). And all but the numbering is done
-    before the first number is taken, since the series stays locked from then until the batch
-    commits, while the run's next batch waits for it: the data is made in full, then given its
-    numbers."""
+    marking the billed periods invoiced; with `post`, post them (`post_drafts`). Returns how
+    many were posted."""
     await repository.insert_invoices(session, invoices, lines)
     if not post:
         return 0
-    postable = [invoice for invoice in invoices if can_post(invoice["total"])]
     lines_of: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         lines_of[line["invoice_id"]].append(line)
-    posted_data: dict[uuid.UUID, dict[str, Any]] = {}
-    for count, invoice in enumerate(postable, start=1):
-        posted_data[invoice["id"]] = invoice_posted_json(invoice, lines_of[invoice["id"]])
+    return await post_drafts(session, invoices, lines_of)
+
+
+async def post_drafts(
+    session: AsyncSession,
+    drafts: Sequence[Mapping[str, Any]],
+    lines_of: Mapping[uuid.UUID, Sequence[Mapping[str, Any]]],
+) -> int:
+    """Post draft invoices (rows as written, with their lines' rows by invoice id): the one
+    posting path, for an invoice run's batch and for one invoice posted by hand. Each is
+    numbered from its legal entity's gapless series in the order given, gets its due date and
+    one `InvoicePosted` in the outbox, written from the rows (nothing read back). A draft
+    totalling below zero is left a draft: what the customer is owed is a credit note's job.
+    Returns how many were posted.
+
+    All but the numbering is done before the first number is taken, since the series stays
+    locked from then until the transaction commits, while the run's next batch waits for it:
+    the events are made in full, then given their numbers."""
+    postable = [draft for draft in drafts if can_post(draft["total"])]
+    posted_events: dict[uuid.UUID, JsonEvent] = {}
+    for count, draft in enumerate(postable, start=1):
+        posted_events[draft["id"]] = events.invoice_posted(draft, lines_of.get(draft["id"], ()))
         if count % 100 == 0:
             await asyncio.sleep(0)  # see runs.bill_accounts
     postings = await _take_numbers(session, postable)
     await repository.mark_posted(session, postings)
     for posting in postings:
-        posted = posted_data[posting["invoice_id"]]["invoice"]
-        posted["number"] = posting["number"]
-        posted["due_date"] = posting["due_date"].isoformat()
-    await enqueue_json(
-        session, [_invoice_posted(posted_data[invoice["id"]]) for invoice in postable]
-    )
+        events.numbered(
+            posted_events[posting["invoice_id"]],
+            number=posting["number"],
+            due_date=posting["due_date"],
+        )
+    await enqueue_json(session, list(posted_events.values()))
     return len(postings)
 
 
@@ -400,59 +377,6 @@ async def _take_numbers(
             for draft, number in zip(in_series, numbers, strict=True)
         ]
     return postings
-
-
-def invoice_posted_json(
-    invoice: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """`InvoicePosted`'s data in the contract's JSON form, written out directly from the rows of
-    an invoice and its lines in position order (a run's batch writes it before the numbers are
-    taken: then the number is left empty, to be filled in). The same document as the model's
-    `model_dump(mode="json")`, without building and validating a model per invoice and line,
-    which took a tenth of a run's CPU; a test holds the two to the same output."""
-    return {
-        "invoice": {
-            "id": str(invoice["id"]),
-            "number": invoice["number"] or "",
-            "account_id": str(invoice["account_id"]),
-            "legal_entity": invoice["legal_entity"],
-            "invoice_date": invoice["invoice_date"].isoformat(),
-            "due_date": invoice["due_date"].isoformat(),
-            "currency": invoice["currency"],
-            "payment_term": invoice["payment_term"],
-            "subtotal": plain_decimal(invoice["subtotal"]),
-            "tax_total": plain_decimal(invoice["tax_total"]),
-            "total": plain_decimal(invoice["total"]),
-            "balance": plain_decimal(invoice["balance"]),
-            "lines": [
-                {
-                    "id": str(line["id"]),
-                    "order_id": str(line["order_id"]),
-                    "order_product_id": str(line["order_product_id"]),
-                    "product_id": str(line["product_id"]),
-                    "description": line["description"],
-                    "period_start": line["period_start"].isoformat(),
-                    "period_end": line["period_end"].isoformat(),
-                    "quantity": plain_decimal(line["quantity"]),
-                    "amount": plain_decimal(line["amount"]),
-                    "tax_amount": plain_decimal(line["tax_amount"]),
-                    "tax_rate_percent": (
-                        None
-                        if line["tax_rate_percent"] is None
-                        else plain_decimal(line["tax_rate_percent"])
-                    ),
-                }
-                for line in lines
-            ],
-        }
-    }
-
-
-def _invoice_posted(data: dict[str, Any]) -> JsonEvent:
-    """The event of `invoice_posted_json`'s data, keyed by the bill-to account so that one
-    account's events stay in order."""
-    invoice = data["invoice"]
-    return JsonEvent(contracts.InvoicePosted, data, invoice["account_id"], invoice["id"])
 
 
 # --- credit notes ---------------------------------------------------------------------------
@@ -502,17 +426,17 @@ async def credit_invoice(
         issue_date=body.issue_date or today,
         grouping=None,
     )
-    await repository.insert_credit_notes(session, [note], lines)
     invoice.credited_total += totals.total
     invoice.balance = open_balance(invoice.total, invoice.credited_total, invoice.amount_paid)
     invoice.payment_status = payment_status(
         invoice.total, invoice.credited_total + invoice.amount_paid
     )
     await session.flush()
-    await issue_credit_notes(
+    await create_credit_notes(
         session,
         [note],
-        {note["id"]: lines},
+        lines,
+        issue=True,
         invoice_numbers={invoice.id: invoice.number},
         invoice_balances={invoice.id: invoice.balance},
     )
@@ -527,7 +451,7 @@ async def issue_credit_notes(
     lines_of: Mapping[uuid.UUID, Sequence[Mapping[str, Any]]],
     *,
     invoice_numbers: Mapping[uuid.UUID, str | None],
-    invoice_balances: Mapping[uuid.UUID, Any] | None = None,
+    invoice_balances: Mapping[uuid.UUID, Decimal],
 ) -> int:
     """Number the draft credit notes `notes` (rows as written) from their legal entity's
     gapless `CN-` series, in the order given, mark them issued and put one `CreditNoteIssued`
@@ -536,7 +460,7 @@ async def issue_credit_notes(
     for note in notes:
         by_series[numbering.series_key(note["legal_entity"])].append(note)
     issuings: list[dict[str, Any]] = []
-    events: list[tuple[contracts.EventData, str, str | None]] = []
+    issued_events: list[tuple[contracts.EventData, str, str | None]] = []
     for series in sorted(by_series):  # a fixed order of series locks: no deadlocks
         in_series = by_series[series]
         numbers = await numbering.take_numbers(
@@ -548,25 +472,17 @@ async def issue_credit_notes(
         for note, number in zip(in_series, numbers, strict=True):
             issuings.append({"credit_note_id": note["id"], "number": number})
             invoice_id = note["invoice_id"]
-            events.append(
-                (
-                    contracts.CreditNoteIssued(
-                        credit_note=_credit_note_snapshot(
-                            note,
-                            lines_of[note["id"]],
-                            number=number,
-                            invoice_number=invoice_numbers.get(invoice_id) if invoice_id else None,
-                        ),
-                        invoice_balance=(
-                            None if invoice_id is None else (invoice_balances or {}).get(invoice_id)
-                        ),
-                    ),
-                    str(note["account_id"]),
-                    str(note["id"]),
+            issued_events.append(
+                events.credit_note_issued(
+                    note,
+                    lines_of[note["id"]],
+                    number=number,
+                    invoice_number=invoice_numbers.get(invoice_id) if invoice_id else None,
+                    invoice_balance=invoice_balances.get(invoice_id) if invoice_id else None,
                 )
             )
     await repository.mark_credit_notes_issued(session, issuings)
-    await enqueue_many(session, events)
+    await enqueue_many(session, issued_events)
     return len(issuings)
 
 
@@ -576,16 +492,26 @@ async def create_credit_notes(
     lines: list[dict[str, Any]],
     *,
     issue: bool,
+    invoice_numbers: Mapping[uuid.UUID, str | None] | None = None,
+    invoice_balances: Mapping[uuid.UUID, Decimal] | None = None,
 ) -> None:
-    """Write an invoice run's credit notes (rows as `run_credit_note_rows` makes them), marking
-    the periods they credit; with `issue`, number and issue them as well."""
+    """Write draft credit notes (rows as `_credit_note_rows` makes them: an invoice run's, or
+    one credit note of an invoice), marking the periods a run's credit; with `issue`, number
+    and issue them as well (`issue_credit_notes`, given the credited invoices' numbers and
+    balances after them)."""
     await repository.insert_credit_notes(session, notes, lines)
     if not issue or not notes:
         return
     lines_of: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         lines_of[line["credit_note_id"]].append(line)
-    await issue_credit_notes(session, notes, lines_of, invoice_numbers={})
+    await issue_credit_notes(
+        session,
+        notes,
+        lines_of,
+        invoice_numbers=invoice_numbers or {},
+        invoice_balances=invoice_balances or {},
+    )
 
 
 async def issue_credit_note(session: AsyncSession, credit_note_id: uuid.UUID) -> CreditNote:
@@ -604,6 +530,7 @@ async def issue_credit_note(session: AsyncSession, credit_note_id: uuid.UUID) ->
         [credit_note.model_dump()],
         {credit_note.id: [line._mapping for line in lines[credit_note.id]]},
         invoice_numbers={},
+        invoice_balances={},
     )
     await session.refresh(credit_note)
     return credit_note
@@ -683,46 +610,6 @@ def run_credit_note_rows(
         reason=RUN_CREDIT_REASON,
         issue_date=draft.invoice_date,
         grouping=draft.key.explain(),
-    )
-
-
-def _credit_note_snapshot(
-    note: Mapping[str, Any],
-    lines: Sequence[Mapping[str, Any]],
-    *,
-    number: str,
-    invoice_number: str | None,
-) -> contracts.CreditNoteSnapshot:
-    return contracts.CreditNoteSnapshot(
-        id=str(note["id"]),
-        number=number,
-        account_id=str(note["account_id"]),
-        legal_entity=note["legal_entity"],
-        invoice_id=_str_or_none(note["invoice_id"]),
-        invoice_number=invoice_number,
-        issue_date=note["issue_date"],
-        currency=note["currency"],
-        reason=note["reason"],
-        subtotal=note["subtotal"],
-        tax_total=note["tax_total"],
-        total=note["total"],
-        lines=[
-            contracts.CreditNoteLineSnapshot(
-                id=str(line["id"]),
-                invoice_line_id=_str_or_none(line["invoice_line_id"]),
-                order_id=str(line["order_id"]),
-                order_product_id=str(line["order_product_id"]),
-                product_id=str(line["product_id"]),
-                description=line["description"],
-                period_start=line["period_start"],
-                period_end=line["period_end"],
-                quantity=line["quantity"],
-                amount=line["amount"],
-                tax_rate_percent=line["tax_rate_percent"],
-                tax_amount=line["tax_amount"],
-            )
-            for line in lines
-        ],
     )
 
 
