@@ -14,7 +14,8 @@ What it does, in order:
 3. The measured part: P payments, one for each of the first P accounts, whose amounts follow
    from the account number (`payment_amount`): some pay the oldest invoice exactly, some several
    or all, some part of one, some more than is owed, which leaves credit. They go in batches of
-   B payments through `batches.record_payment_batch`, the code behind `POST /v1/payment-batches`,
+   B payments through `payments.service.record_payment_batch`, the code behind
+   `POST /v1/payment-batches` (and, with one payment, behind `POST /v1/payments`),
    each batch in its own transaction (`Database.transaction()`, as a request's), with C batches
    in flight at once (asyncio tasks, over disjoint accounts). The payments are built before the
    clock starts, as the endpoint receives them parsed.
@@ -57,9 +58,10 @@ from _harness import (
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
-from payment_svc import batches
 from payment_svc.models import Receivable
-from payment_svc.schemas import PaymentBatchItem, PaymentMethod, ReceivableStatus
+from payment_svc.payments import service as payments
+from payment_svc.payments.schemas import PaymentBatchItem
+from payment_svc.statuses import PaymentMethod, ReceivableStatus
 from q2c_shared.db import Database
 from q2c_shared.ids import new_id
 
@@ -306,7 +308,7 @@ async def allocate_payments(
     async def worker() -> None:
         for chunk in pending:
             async with database.transaction() as session:
-                result = await batches.record_payment_batch(session, chunk)
+                result = await payments.record_payment_batch(session, chunk)
             totals["payments"] += len(result.payment_ids)
             totals["allocations"] += result.allocations
             totals["invoices_paid"] += result.invoices_paid

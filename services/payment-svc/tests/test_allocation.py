@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payment_svc.allocation import (
+from payment_svc.core.allocation import (
     Allocation,
     OpenInvoice,
     allocate_oldest_first,

@@ -18,7 +18,7 @@ from factories import (
     record_payment,
 )
 
-from payment_svc import dunning_runs
+from payment_svc.dunning import service as dunning_runs
 from payment_svc.models import CustomerAccount
 from q2c_devstack.servers import free_port
 from q2c_shared.testing.waiting import eventually

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payment_svc.dunning import (
+from payment_svc.core.dunning import (
     LEVELS,
     DunnableInvoice,
     level_reached,

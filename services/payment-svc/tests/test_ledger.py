@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payment_svc import ledger
-from payment_svc.ledger import (
+from payment_svc.core import ledger
+from payment_svc.core.ledger import (
     AppliedAllocation,
     IssuedCreditNote,
     PaymentRefund,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payment_svc.reports import (
+from payment_svc.core.reports import (
     AgingBucket,
     OpenBalance,
     ReceiptGroup,

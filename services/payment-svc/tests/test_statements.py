@@ -13,7 +13,7 @@ import pytest
 from factories import account_event, invoice_posted, post_invoice, publish_account_events
 from history import History, seed_history
 
-from payment_svc.documents.brand import StatementBrand
+from payment_svc.reports.documents.brand import StatementBrand
 from q2c_shared.testing.waiting import eventually
 
 pytestmark = pytest.mark.usefixtures("outbox_drained")

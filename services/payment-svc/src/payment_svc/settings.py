@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from payment_svc.documents.brand import StatementBrand
+from payment_svc.reports.documents.brand import StatementBrand
 from q2c_shared.settings import ServiceSettings
 
 
@@ -29,7 +29,7 @@ class PaymentSettings(ServiceSettings):
         300, ge=1, description="How old a Stripe signature's timestamp may be (replay window)."
     )
 
-    # --- dunning e-mail (dunning_runs.py, mailer.py) ---
+    # Dunning e-mail (dunning/service.py, dunning/mailer.py).
     smtp_host: str = Field("127.0.0.1", description="The SMTP server dunning reminders go to.")
     smtp_port: int = Field(1025, ge=1, le=65535, description="Its port (587 with STARTTLS).")
     smtp_from: str = Field(

@@ -11,8 +11,6 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-# --- AR aging -------------------------------------------------------------------------------
-
 
 class AgingBucket(StrEnum):
     """How far past its due date an open balance is, on the report's `as_of` date."""
@@ -107,9 +105,6 @@ def age(balances: Iterable[OpenBalance], *, as_of: date) -> Aging:
         accounts=[accounts[key] for key in sorted(accounts)],
         totals=[totals[currency] for currency in sorted(totals)],
     )
-
-
-# --- customer statements --------------------------------------------------------------------
 
 
 class StatementEntryType(StrEnum):
@@ -214,9 +209,6 @@ def build_statement(
         closing_balance=balance,
         totals=totals,
     )
-
-
-# --- cash receipts --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

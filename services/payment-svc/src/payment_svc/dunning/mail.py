@@ -15,7 +15,7 @@ import jinja2
 
 from q2c_shared.documents import formatting as fmt
 
-_LOADER = jinja2.PackageLoader("payment_svc", "templates")
+_LOADER = jinja2.PackageLoader("payment_svc.dunning", "templates")
 _TEXT = jinja2.Environment(
     loader=_LOADER,
     autoescape=False,

@@ -7,9 +7,14 @@ subtraction and never needs rounding.
 Without explicit allocations a payment goes to the oldest debt first (CONTRACT.md: "oldest due
 date first"); ties break on the invoice date and then the invoice id, so that the same payment
 against the same invoices always allocates the same way, whatever order the database returned.
-What is left over stays unallocated: the account's credit balance.
+What is left over stays unallocated: the account's credit balance. That credit pays the
+account's next invoice, oldest payment first (`credit_draws`).
+
+A receivable's balance moves only through `OpenReceivable.pay`, which also decides when it is
+settled: the one place a receivable's state changes while payments are applied.
 """
 
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +35,65 @@ class OpenInvoice:
 class Allocation:
     invoice_id: str
     amount: Decimal
+
+
+@dataclass(slots=True)
+class OpenReceivable:
+    """A receivable's running state while payments are applied to it."""
+
+    receivable_id: uuid.UUID
+    invoice_id: uuid.UUID
+    invoice_key: str
+    """`invoice_id` as text: the allocations' key and the events' subject."""
+    account_id: uuid.UUID
+    currency: str
+    invoice_date: date
+    due_date: date
+    amount_paid: Decimal
+    balance: Decimal
+    paid_on: date | None = None
+
+    def open_invoice(self) -> OpenInvoice:
+        return OpenInvoice(
+            invoice_id=self.invoice_key,
+            due_date=self.due_date,
+            invoice_date=self.invoice_date,
+            balance=self.balance,
+        )
+
+    def pay(self, amount: Decimal, on: date) -> bool:
+        """Take `amount` off what is owed; True when that settles the receivable, paid `on`."""
+        self.amount_paid += amount
+        self.balance -= amount
+        if self.balance == 0:
+            self.paid_on = on
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A payment's unallocated money: what it can still pay."""
+
+    payment_id: uuid.UUID
+    received_on: date
+    unallocated: Decimal
+
+
+def credit_draws(balance: Decimal, credits: Iterable[Credit]) -> list[tuple[Credit, Decimal]]:
+    """How a new balance is paid from the account's credit: oldest payment first (ties on the
+    payment id), each giving at most its unallocated money, until the balance is covered."""
+    draws: list[tuple[Credit, Decimal]] = []
+    remaining = balance
+    for credit in sorted(credits, key=lambda credit: (credit.received_on, credit.payment_id)):
+        if remaining <= 0:
+            break
+        if credit.unallocated <= 0:
+            continue
+        amount = min(credit.unallocated, remaining)
+        draws.append((credit, amount))
+        remaining -= amount
+    return draws
 
 
 def allocate_oldest_first(

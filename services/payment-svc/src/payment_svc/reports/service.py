@@ -5,19 +5,18 @@ Read-only: nothing here writes or locks. Every figure is rounded to its currency
 at the edge, and amounts of different currencies are never added up.
 """
 
-import csv
-import io
 import uuid
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payment_svc import ledger, reports, repository
+from payment_svc.core import reports
+from payment_svc.customer_accounts import repository as accounts_repository
+from payment_svc.errors import AccountNotFound, CurrencyRequired, InvalidPeriod, UnknownCurrency
 from payment_svc.models import CustomerAccount
-from payment_svc.schemas import (
+from payment_svc.reports import repository
+from payment_svc.reports.schemas import (
     AgingAccount,
     AgingBuckets,
     AgingTotals,
@@ -25,18 +24,13 @@ from payment_svc.schemas import (
     CashReceiptsReport,
     CustomerStatement,
     DailyReceipts,
-    JournalEntryPublic,
-    JournalExport,
-    JournalLinePublic,
-    JournalTotal,
     MethodReceipts,
-    PaymentMethod,
     ReceiptsTotal,
     StatementEntry,
     StatementTotals,
 )
+from payment_svc.statuses import PaymentMethod
 from q2c_shared.money import UnknownCurrencyError, minor_units, round_money
-from q2c_shared.problems import NotFound, Unprocessable
 
 # How a statement says a payment arrived ("Payment WIRE-42 received by bank transfer").
 _RECEIVED_BY = {
@@ -50,10 +44,9 @@ _RECEIVED_BY = {
 def check_period(period_start: date, period_end: date) -> None:
     """A period runs forwards: `from` after `to` is a 422 naming both."""
     if period_start > period_end:
-        raise Unprocessable(
+        raise InvalidPeriod(
             f"The period starts ({period_start}) after it ends ({period_end}); `from` must be "
             "on or before `to`.",
-            code="invalid_period",
             errors=[
                 {"loc": ["query", "from"], "msg": f"{period_start} is after `to` ({period_end})"}
             ],
@@ -66,18 +59,14 @@ def _check_currency(currency: str | None) -> None:
     try:
         minor_units(currency)
     except UnknownCurrencyError as error:
-        raise Unprocessable(
+        raise UnknownCurrency(
             str(error),
-            code="unknown_currency",
             errors=[{"loc": ["query", "currency"], "msg": str(error)}],
         ) from None
 
 
 def _money(amount: Decimal, currency: str | None) -> Decimal:
     return round_money(amount, currency) if currency is not None else amount
-
-
-# --- AR aging -------------------------------------------------------------------------------
 
 
 def _buckets(row: reports.AgingRow | None, currency: str | None) -> dict[str, Decimal]:
@@ -101,10 +90,9 @@ async def ar_aging(session: AsyncSession, *, as_of: date, currency: str | None) 
     rows = await repository.open_balances_as_of(session, as_of, currency=currency)
     currencies = sorted({row.currency for row in rows})
     if currency is None and len(currencies) > 1:
-        raise Unprocessable(
+        raise CurrencyRequired(
             f"Balances are open in {', '.join(currencies)} at {as_of}; pass ?currency= to "
             "age one of them.",
-            code="currency_required",
             errors=[{"loc": ["query", "currency"], "msg": "required: " + ", ".join(currencies)}],
         )
     currency = currency or (currencies[0] if currencies else None)
@@ -123,7 +111,7 @@ async def ar_aging(session: AsyncSession, *, as_of: date, currency: str | None) 
     account_ids = {
         row.account_id: uuid.UUID(row.account_id) for row in aging.accounts if row.account_id
     }
-    accounts = await repository.customer_accounts(session, list(account_ids.values()))
+    accounts = await accounts_repository.customer_accounts(session, list(account_ids.values()))
     return ArAgingReport(
         as_of=as_of,
         currency=currency,
@@ -148,9 +136,6 @@ def _name(account: CustomerAccount | None) -> str | None:
     return account.name if account is not None else None
 
 
-# --- customer statements --------------------------------------------------------------------
-
-
 async def _statement_currency(
     session: AsyncSession,
     account_id: uuid.UUID,
@@ -161,18 +146,15 @@ async def _statement_currency(
     if currency is not None:
         _check_currency(currency)
         return currency
-    currencies = await repository.account_currencies(session, account_id)
+    currencies = await accounts_repository.account_currencies(session, account_id)
     if not currencies and account is not None:
         currencies = {account.currency}
     if not currencies:
-        raise NotFound(
-            f"No receivables or payments of account {account_id}.", code="account_not_found"
-        )
+        raise AccountNotFound(f"No receivables or payments of account {account_id}.")
     if len(currencies) > 1:
-        raise Unprocessable(
+        raise CurrencyRequired(
             f"Account {account_id} has money in {', '.join(sorted(currencies))}; pass "
             "?currency= for a statement of one of them.",
-            code="currency_required",
             errors=[
                 {"loc": ["query", "currency"], "msg": "required: " + ", ".join(sorted(currencies))}
             ],
@@ -319,9 +301,6 @@ async def customer_statement(
     )
 
 
-# --- cash receipts --------------------------------------------------------------------------
-
-
 def _by_method(receipts: reports.Receipts, currency: str) -> list[MethodReceipts]:
     return [
         MethodReceipts(
@@ -374,185 +353,3 @@ async def cash_receipts(
             ],
         }
     )
-
-
-# --- journal export -------------------------------------------------------------------------
-
-
-async def journal_entries(
-    session: AsyncSession,
-    *,
-    period_start: date,
-    period_end: date,
-    account_id: uuid.UUID | None,
-    currency: str | None,
-) -> list[ledger.JournalEntry]:
-    """The double-entry journal of the period (both days included), optionally of one account
-    or one currency: every entry balances, so the export balances per currency."""
-    check_period(period_start, period_end)
-    _check_currency(currency)
-    sources = await repository.journal_sources(
-        session, period_start, period_end, account_id=account_id, currency=currency
-    )
-    return ledger.journal(
-        invoices=(
-            ledger.PostedInvoice(
-                invoice_id=str(row.invoice_id),
-                number=row.invoice_number,
-                account_id=str(row.account_id),
-                currency=row.currency,
-                invoice_date=row.invoice_date,
-                subtotal=row.subtotal,
-                tax_total=row.tax_total,
-                total=row.total,
-            )
-            for row in sources["invoices"]
-        ),
-        credit_notes=(
-            ledger.IssuedCreditNote(
-                credit_note_id=str(row.credit_note_id),
-                number=row.number,
-                account_id=str(row.account_id),
-                currency=row.currency,
-                issue_date=row.issue_date,
-                subtotal=row.subtotal,
-                tax_total=row.tax_total,
-                applied=row.applied,
-                excess=row.excess,
-            )
-            for row in sources["credit_notes"]
-        ),
-        payments=(
-            ledger.ReceivedPayment(
-                payment_id=str(row.id),
-                reference=row.reference,
-                method=row.method,
-                account_id=str(row.account_id),
-                currency=row.currency,
-                received_on=row.received_on,
-                amount=row.amount,
-            )
-            for row in sources["payments"]
-        ),
-        allocations=(
-            ledger.AppliedAllocation(
-                allocation_id=str(row.allocation_id),
-                payment_id=str(row.payment_id),
-                payment_reference=row.payment_reference,
-                invoice_number=row.invoice_number,
-                account_id=str(row.account_id),
-                currency=row.currency,
-                amount=row.amount,
-                from_credit=row.from_credit,
-                at_receipt=row.at_receipt,
-                applied_on=row.applied_on,
-                unapplied_on=row.unapplied_on,
-            )
-            for row in sources["allocations"]
-        ),
-        refunds=(
-            ledger.PaymentRefund(
-                refund_id=str(row.id),
-                payment_id=str(row.payment_id),
-                payment_reference=row.reference,
-                account_id=str(row.account_id),
-                currency=row.currency,
-                amount=row.amount,
-                from_credit=row.from_credit,
-                refunded_on=row.refunded_on,
-            )
-            for row in sources["refunds"]
-        ),
-        period_start=period_start,
-        period_end=period_end,
-    )
-
-
-def _lines(entry: ledger.JournalEntry) -> list[JournalLinePublic]:
-    return [
-        JournalLinePublic(
-            ledger_account_code=line.ledger_account.code,
-            ledger_account_name=line.ledger_account.name,
-            debit=round_money(line.debit, entry.currency),
-            credit=round_money(line.credit, entry.currency),
-        )
-        for line in entry.lines
-    ]
-
-
-def journal_export(
-    entries: list[ledger.JournalEntry], *, period_start: date, period_end: date
-) -> JournalExport:
-    return JournalExport.model_validate(
-        {
-            "from": period_start,
-            "to": period_end,
-            "entries": [
-                JournalEntryPublic(
-                    entry_id=entry.entry_id,
-                    entry_date=entry.entry_date,
-                    source_type=entry.source_type,
-                    source_id=uuid.UUID(entry.source_id),
-                    source_number=entry.source_number,
-                    account_id=uuid.UUID(entry.account_id),
-                    currency=entry.currency,
-                    description=entry.description,
-                    lines=_lines(entry),
-                )
-                for entry in entries
-            ],
-            "totals": [
-                JournalTotal(
-                    currency=currency,
-                    debit=round_money(debit, currency),
-                    credit=round_money(credit, currency),
-                )
-                for currency, (debit, credit) in ledger.totals_by_currency(entries).items()
-            ],
-        }
-    )
-
-
-JOURNAL_CSV_COLUMNS = (
-    "entry_id",
-    "entry_date",
-    "source_type",
-    "source_id",
-    "source_number",
-    "account_id",
-    "currency",
-    "description",
-    "line",
-    "ledger_account_code",
-    "ledger_account_name",
-    "debit",
-    "credit",
-)
-
-
-def journal_csv(entries: Iterable[ledger.JournalEntry]) -> str:
-    """One row per journal line, each repeating its entry's columns (`JOURNAL_CSV_COLUMNS`), so
-    a spreadsheet or a general ledger's import reads it without joins. Amounts in plain digits
-    with the currency's decimals, the other side of a line 0."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(JOURNAL_CSV_COLUMNS)
-    for entry in entries:
-        for number, line in enumerate(entry.lines, start=1):
-            row: list[Any] = [
-                entry.entry_id,
-                entry.entry_date.isoformat(),
-                entry.source_type.value,
-                entry.source_id,
-                entry.source_number or "",
-                entry.account_id,
-                entry.currency,
-                entry.description,
-                number,
-                line.ledger_account.code,
-                line.ledger_account.name,
-                format(round_money(line.debit, entry.currency), "f"),
-                format(round_money(line.credit, entry.currency), "f"),
-            ]
-            writer.writerow(row)
-    return out.getvalue()

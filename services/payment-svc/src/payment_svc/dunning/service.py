@@ -25,17 +25,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payment_svc import dunning, repository
-from payment_svc.dunning_mail import Reminder, Sender, compose_reminder
-from payment_svc.mailer import MailServerUnavailable, SmtpMailer, describe_error
+from payment_svc.core import dunning
+from payment_svc.dunning import repository
+from payment_svc.dunning.mail import Reminder, Sender, compose_reminder
+from payment_svc.dunning.mailer import MailServerUnavailable, SmtpMailer, describe_error
+from payment_svc.dunning.schemas import DunningNoticePublic, DunningRunPublic
 from payment_svc.models import CustomerAccount, DunningNotice, Receivable
-from payment_svc.schemas import (
-    DunningNoticePublic,
-    DunningNoticeStatus,
-    DunningRunPublic,
-    ReceivableStatus,
-)
 from payment_svc.settings import PaymentSettings
+from payment_svc.statuses import DunningNoticeStatus, ReceivableStatus
 from q2c_shared.db import Database
 from q2c_shared.pagination import PageRequest, fetch_page
 

@@ -15,20 +15,20 @@ import jinja2
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-from payment_svc.documents.brand import StatementBrand
-from payment_svc.schemas import CustomerStatement
+from payment_svc.reports.documents.brand import StatementBrand
+from payment_svc.reports.schemas import CustomerStatement
 from q2c_shared.documents import BASE_STYLESHEET
 from q2c_shared.documents import formatting as fmt
 from q2c_shared.documents.images import data_url
 
 PageSize = Literal["A4", "Letter"]
 
-_STYLESHEET = (resources.files("payment_svc.documents") / "templates" / "statement.css").read_text(
-    encoding="utf-8"
-)
+_STYLESHEET = (
+    resources.files("payment_svc.reports.documents") / "templates" / "statement.css"
+).read_text(encoding="utf-8")
 
 _ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("payment_svc.documents", "templates"),
+    loader=jinja2.PackageLoader("payment_svc.reports.documents", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

@@ -29,7 +29,7 @@ The entries (Dr debit / Cr credit), each dated by its source:
 - an allocation unapplied: the reverse of its allocation, Dr 1100 / Cr 2300 (or 2400).
 - a refund: Dr 2300 (or 2400) / Cr 1000.
 
-When an allocation happened is the repository's to read (repository `# --- reports`): an
+When an allocation happened is the repository's to read (reports/repository.py): an
 allocation made in the same transaction as its payment is dated the payment's `received_on`
 (a payment recorded days after the money arrived still paid its invoices on arrival), a later
 one the UTC day it was made, and neither before its payment arrived nor before its invoice's
@@ -81,9 +81,6 @@ class JournalSourceType(StrEnum):
 
 
 _SOURCE_ORDER = {source: position for position, source in enumerate(JournalSourceType)}
-
-
-# --- what the entries are made from ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -157,9 +154,6 @@ class PaymentRefund:
     from_credit: bool
     """Of a `credit_note` payment: the customer's credit paid out."""
     refunded_on: date
-
-
-# --- the entries ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

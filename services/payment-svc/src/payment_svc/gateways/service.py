@@ -10,7 +10,7 @@ Where the money goes (docs/adr/0009-payment-gateways.md):
 - the metadata names a known invoice in the payment's currency: a payment of the invoice's
   account, allocated to that invoice up to its balance, the rest the account's credit;
 - it names no known invoice but an account: the account's credit, which pays the invoice when
-  it is posted (`service.receivable_from_invoice` draws on credit);
+  it is posted (`receivables.service.receivable_from_invoice` draws on credit);
 - otherwise (no invoice nor account, or a currency other than the invoice's): `unmatched`. The
   event is recorded without a payment and logged as a warning; it is acknowledged all the same,
   so that the gateway stops retrying something a retry cannot fix.
@@ -21,16 +21,16 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payment_svc import repository, service
-from payment_svc.gateways import GatewayPayment, WebhookEvent
+from payment_svc.errors import GatewayPaymentExists
+from payment_svc.gateways import repository
+from payment_svc.gateways.base import GatewayPayment, WebhookEvent
+from payment_svc.gateways.schemas import WebhookReceipt
+from payment_svc.locks import lock_accounts
 from payment_svc.models import Receivable
-from payment_svc.schemas import (
-    AllocationRequest,
-    PaymentCreate,
-    PaymentMethod,
-    WebhookReceipt,
-    WebhookStatus,
-)
+from payment_svc.payments import service as payments
+from payment_svc.payments.schemas import AllocationRequest, PaymentCreate
+from payment_svc.receivables import repository as receivables_repository
+from payment_svc.statuses import PaymentMethod, WebhookStatus
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def _record_payment(
         account_id = receivable.account_id
         # The balance is read under the account's lock (taken again by record_payment: it is
         # reentrant), so a concurrent payment of the invoice cannot make this one exceed it.
-        await repository.lock_account(session, account_id)
+        await lock_accounts(session, [account_id])
         await session.refresh(receivable, with_for_update=True)
         to_invoice = min(paid.amount, receivable.balance)  # zero once the invoice is paid
         allocations = (
@@ -103,10 +103,10 @@ async def _record_payment(
         allocations=allocations,
     )
     try:
-        payment = await service.record_payment(
+        payment = await payments.record_payment(
             session, body, gateway=gateway, gateway_reference=paid.gateway_reference
         )
-    except service.GatewayPaymentExists:
+    except GatewayPaymentExists:
         existing = await repository.payment_id_by_gateway_reference(
             session, gateway, paid.gateway_reference
         )
@@ -118,7 +118,7 @@ async def _named_receivable(session: AsyncSession, paid: GatewayPayment) -> Rece
     invoice_id = _uuid(paid.invoice_id)
     if invoice_id is None:
         return None
-    return await repository.receivable_of_invoice(session, invoice_id)
+    return await receivables_repository.receivable_of_invoice(session, invoice_id)
 
 
 def _unmatched(gateway: str, event: WebhookEvent, reason: str) -> WebhookReceipt:

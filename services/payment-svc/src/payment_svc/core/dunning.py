@@ -1,6 +1,6 @@
 """Dunning levels: which payment reminder an overdue invoice is due for on a given day.
 
-Pure: dates and levels in, a level out; no session, no clock. A dunning run (dunning_runs.py)
+Pure: dates and levels in, a level out; no session, no clock. A dunning run (dunning/service.py)
 asks this module about every open overdue invoice and records what it answers.
 
 The rules (docs/adr/0012-dunning.md):

@@ -1,0 +1,120 @@
+"""payment-svc's errors: one class per problem, each with its HTTP status and stable code,
+rendered as RFC 9457 problem details (`q2c_shared.problems`). Each route lists the ones it can
+raise in `responses=` (`problem_responses`), so the OpenAPI document shows them.
+
+The payment gateways' own errors (`invalid_signature`, `invalid_event`,
+`gateway_not_configured`) live with the gateways (`gateways/base.py`).
+"""
+
+from typing import Any
+
+from q2c_shared.problems import (
+    PROBLEM_CONTENT,
+    PROBLEM_RESPONSES,
+    Conflict,
+    NotFound,
+    Problem,
+    ProblemDetails,
+    Unprocessable,
+)
+
+
+class PaymentNotFound(NotFound):
+    """No payment has this id."""
+
+    code = "payment_not_found"
+
+
+class ReceivableNotFound(NotFound):
+    """No receivable has this id."""
+
+    code = "receivable_not_found"
+
+
+class InvalidAllocations(Unprocessable):
+    """The allocations asked for name an invoice that is not open, or ask for more than its
+    balance or than the payment."""
+
+    code = "invalid_allocations"
+
+
+class GatewayPaymentExists(Conflict):
+    """A gateway's payment (its reference) is already recorded; nothing was changed."""
+
+    code, title = "gateway_payment_exists", "Gateway payment already recorded"
+
+
+class RefundNotPositive(Unprocessable):
+    """The refund rounds to nothing (or less) in the payment's currency."""
+
+    code = "refund_not_positive"
+
+
+class RefundExceedsUnallocated(Conflict):
+    """The refund is more than the payment's unallocated money."""
+
+    code = "refund_exceeds_unallocated"
+
+
+class AllocationNotFound(NotFound):
+    """The payment has no such allocation."""
+
+    code = "allocation_not_found"
+
+
+class AllocationAlreadyUnapplied(Conflict):
+    """The allocation was taken back already."""
+
+    code = "allocation_already_unapplied"
+
+
+class AccountNotFound(NotFound):
+    """payment-svc has no receivable, payment nor account event of the account."""
+
+    code = "account_not_found"
+
+
+class CurrencyRequired(Unprocessable):
+    """The account (or the report) has money in several currencies: name one."""
+
+    code = "currency_required"
+
+
+class UnknownCurrency(Unprocessable):
+    """Not an ISO 4217 currency code payment-svc knows."""
+
+    code = "unknown_currency"
+
+
+class InvalidPeriod(Unprocessable):
+    """The period starts after it ends."""
+
+    code = "invalid_period"
+
+
+class UnsupportedFormat(Unprocessable):
+    """The route does not offer the `format` asked for."""
+
+    code = "unsupported_format"
+
+
+def problem_responses(*errors: type[Problem]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` naming each error a route can raise, by status, after what the
+    status means for every route (a 422 is also any malformed input)."""
+    by_status: dict[int, list[type[Problem]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, []).append(error)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, classes in sorted(by_status.items()):
+        general = PROBLEM_RESPONSES.get(status, {}).get("description", "")
+        named = " ".join(f"`{error.code}`: {_first_line(error)}" for error in classes)
+        responses[status] = {
+            "model": ProblemDetails,
+            "content": PROBLEM_CONTENT,
+            "description": f"{general} {named}".strip(),
+        }
+    return responses
+
+
+def _first_line(error: type[Problem]) -> str:
+    return " ".join((error.__doc__ or error.title).split("\n\n")[0].split())
