@@ -226,6 +226,66 @@ async def test_an_amendment_cancels_a_subscription_and_lines_are_edited_as_new_t
         assert (addon_now["quantity"], addon_now["end_date"]) == ("0", "2026-03-09")
 
 
+async def test_a_quarterly_decrease_is_quoted_on_the_subscriptions_own_period_grid(
+    with_orders, order_service
+):
+    # Issue 11: 2 quarterly seats at 30.00 a month from 2026-02-01 (D=1), 1 seat from 05-16.
+    # The order product is billed on the subscription's quarters (Feb-Apr, May-Jul, ...), so
+    # the quote must total the same credits, not quarters starting at the amendment.
+    quotes = with_orders.client
+    async with order_service.client() as orders:
+        account = await create_account(quotes)
+        book = await create_price_book(quotes)
+        product = await quotes.post(
+            "/v1/products",
+            json={
+                "sku": "seat-q",
+                "name": "Seat, billed quarterly",
+                "charge_type": "recurring",
+                "billing_frequency": "quarterly",
+                "tax_code": "SAAS",
+            },
+        )
+        await quotes.post(
+            f"/v1/price-books/{book['id']}/entries",
+            json={"product_id": product.json()["id"], "unit_price": "30.00"},
+        )
+        quote = await quotes.post(
+            "/v1/quotes",
+            json={
+                "account_id": account["id"],
+                "price_book_id": book["id"],
+                "start_date": "2026-02-01",
+                "term_months": 12,
+                "billing_day_of_month": 1,
+                "lines": [{"product_id": product.json()["id"], "quantity": "2"}],
+            },
+        )
+        contract = (await _ordered_and_activated(quotes, orders, quote.json()["id"]))["contract"]
+
+        response = await quotes.post(
+            "/v1/quotes",
+            json={
+                "type": "amendment",
+                "contract_id": contract["id"],
+                "start_date": "2026-05-16",
+                "lines": [{"subscription_id": contract["subscriptions"][0]["id"], "quantity": "1"}],
+            },
+        )
+
+        assert response.status_code == 201, response.text
+        (line,) = response.json()["lines"]
+        # -90.00 a quarter: 05-16..07-31 is 77 of May-July's 92 days (-75.33), then the
+        # quarters from 08-01 and 11-01 whole; not -15.65 for 05-16..05-31 and quarters from
+        # 06-01 (-257.65 in all).
+        assert (line["quantity_delta"], line["monthly_amount"], line["net_total"]) == (
+            "-1",
+            "-30.00",
+            "-255.33",
+        )
+        assert response.json()["total_contract_value"] == "-255.33"
+
+
 async def test_a_renewal_quotes_the_next_term_at_uplifted_prices(with_orders, order_service):
     quotes = with_orders.client
     async with order_service.client() as orders:

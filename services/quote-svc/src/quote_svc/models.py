@@ -123,5 +123,8 @@ class QuoteLine(SQLModel, table=True):
     invoice_group_id: str | None = columns.text(100)
     subscription_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
     """Amendments and renewals: the contract's subscription this line changes or renews."""
+    subscription_start_date: date | None = columns.day(nullable=True)
+    """Amendments: the subscription's start, where the period grid its change is billed on
+    begins."""
     quantity_delta: Decimal | None = Field(default=None, sa_column=Column(Numeric(), nullable=True))
     """Amendments: new total - current quantity; the line's amounts are for this delta."""

@@ -625,6 +625,7 @@ async def _add_subscription_line(
         list_unit_price=net_unit_price,
         net_unit_price=net_unit_price,
         subscription_id=subscription.id,
+        subscription_start_date=subscription.start_date,
         billing_account_id=line.billing_account_id if line else None,
         invoice_grouping=line.invoice_grouping if line else None,
         invoice_group_id=line.invoice_group_id if line else None,
@@ -742,6 +743,7 @@ def _net_total(quote: Quote, line: QuoteLine, amount: Decimal) -> Decimal:
         billing_day_of_month=quote.billing_day_of_month,
         billing_frequency=line.billing_frequency,
         currency=quote.currency,
+        grid_start=line.subscription_start_date,
     )
 
 
