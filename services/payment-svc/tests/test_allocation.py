@@ -1,5 +1,6 @@
 """Payment allocation: oldest debt first, never more than is owed; explicit requests checked."""
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,9 +10,12 @@ from hypothesis import strategies as st
 
 from payment_svc.core.allocation import (
     Allocation,
+    Credit,
     OpenInvoice,
+    OpenReceivable,
     allocate_oldest_first,
     check_explicit_allocations,
+    credit_draws,
 )
 
 D = Decimal
@@ -288,3 +292,77 @@ def test_oldest_first_allocations_pass_the_explicit_checks(
     allocations, _ = allocate_oldest_first(amount, invoices)
     balances_by_id = {invoice.invoice_id: invoice.balance for invoice in invoices}
     assert check_explicit_allocations(amount, allocations, balances_by_id) == []
+
+
+def _receivable(amount_paid: str, balance: str) -> OpenReceivable:
+    invoice_id = uuid.uuid4()
+    return OpenReceivable(
+        receivable_id=uuid.uuid4(),
+        invoice_id=invoice_id,
+        invoice_key=str(invoice_id),
+        account_id=uuid.uuid4(),
+        currency="USD",
+        invoice_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 31),
+        amount_paid=D(amount_paid),
+        balance=D(balance),
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "after", "settled"),
+    [
+        ("40.00", ("40.00", "60.00", None), False),
+        ("100.00", ("100.00", "0.00", date(2026, 2, 10)), True),
+    ],
+)
+def test_paying_a_receivable_settles_it_only_at_zero(amount, after, settled) -> None:
+    receivable = _receivable("0.00", "100.00")
+    assert receivable.pay(D(amount), date(2026, 2, 10)) is settled
+    assert (receivable.amount_paid, receivable.balance, receivable.paid_on) == (
+        D(after[0]),
+        D(after[1]),
+        after[2],
+    )
+
+
+def test_unpaying_a_settled_receivable_opens_it_again() -> None:
+    receivable = _receivable("0.00", "100.00")
+    receivable.pay(D("100.00"), date(2026, 2, 10))
+    receivable.unpay(D("30.00"))
+    assert (receivable.amount_paid, receivable.balance, receivable.paid_on) == (
+        D("70.00"),
+        D("30.00"),
+        None,
+    )
+
+
+def _credit(received_on: str, unallocated: str, payment_id: int) -> Credit:
+    return Credit(
+        payment_id=uuid.UUID(int=payment_id),
+        received_on=date.fromisoformat(received_on),
+        unallocated=D(unallocated),
+    )
+
+
+@pytest.mark.parametrize(
+    ("balance", "credits", "drawn"),
+    [
+        # Oldest payment first, each up to its credit, until the balance is covered.
+        (
+            "70.00",
+            [("2026-02-01", "50.00", 2), ("2026-01-15", "30.00", 1)],
+            [(1, "30.00"), (2, "40.00")],
+        ),
+        # The same day: the lower payment id first.
+        ("10.00", [("2026-02-01", "50.00", 9), ("2026-02-01", "50.00", 3)], [(3, "10.00")]),
+        # Not enough credit: all of it, the rest stays owed.
+        ("90.00", [("2026-02-01", "50.00", 1)], [(1, "50.00")]),
+        ("10.00", [], []),
+    ],
+)
+def test_a_new_balance_draws_on_credit_oldest_payment_first(balance, credits, drawn) -> None:
+    draws = credit_draws(D(balance), [_credit(*credit) for credit in credits])
+    assert [(credit.payment_id.int, amount) for credit, amount in draws] == [
+        (payment_id, D(amount)) for payment_id, amount in drawn
+    ]

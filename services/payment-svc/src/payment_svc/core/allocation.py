@@ -70,6 +70,13 @@ class OpenReceivable:
             return True
         return False
 
+    def unpay(self, amount: Decimal) -> None:
+        """Give back `amount` of what payments covered: it is owed again, and the receivable is
+        open (not paid on any day) whatever it was."""
+        self.amount_paid -= amount
+        self.balance += amount
+        self.paid_on = None
+
 
 @dataclass(frozen=True)
 class Credit:

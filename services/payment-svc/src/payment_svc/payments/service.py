@@ -194,10 +194,10 @@ async def unapply_allocation(
     amount = allocation.amount
     payment.allocated -= amount
     payment.unallocated += amount
-    receivable.amount_paid -= amount
-    receivable.balance += amount
-    receivable.status = ReceivableStatus.OPEN
-    receivable.paid_on = None
+    reopened = _open_receivable(receivable)
+    reopened.unpay(amount)
+    receivable.amount_paid, receivable.balance = reopened.amount_paid, reopened.balance
+    receivable.status, receivable.paid_on = ReceivableStatus.OPEN, reopened.paid_on
     await session.flush()
     await enqueue_json(
         session,
@@ -207,7 +207,7 @@ async def unapply_allocation(
                 payment_id=str(payment.id),
                 account_id=str(payment.account_id),
                 amount=amount,
-                receivable=_open_receivable(receivable),
+                receivable=reopened,
             )
         ],
     )
