@@ -59,10 +59,16 @@ from _harness import (
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
-from invoice_svc import runs, service
+from invoice_svc.bill_to_accounts.service import record_account
 from invoice_svc.models import BillingPeriod, BillingSchedule
-from invoice_svc.schemas import InvoiceRunCreate, InvoiceRunStatus, PeriodStatus, TaxRateCreate
+from invoice_svc.runs import worker as runs
+from invoice_svc.runs.schemas import InvoiceRunCreate
+from invoice_svc.runs.service import create_invoice_run
+from invoice_svc.schedules.service import create_billing_schedules
 from invoice_svc.settings import InvoiceSettings
+from invoice_svc.statuses import InvoiceRunStatus, PeriodStatus
+from invoice_svc.tax_rates.schemas import TaxRateCreate
+from invoice_svc.tax_rates.service import create_tax_rate
 from q2c_shared.billing.periods import term_end_date
 from q2c_shared.db import Database
 from q2c_shared.events import contracts
@@ -237,17 +243,17 @@ async def seed(
     started = time.perf_counter()
     template = template_order(config)
     async with database.transaction() as session:
-        created = await service.create_billing_schedules(session, template)
+        created = await create_billing_schedules(session, template)
     if created != config.products_per_account:
         raise BenchmarkFailed(
             f"the template order got {created} schedules, not {config.products_per_account}"
         )
     async with database.transaction() as session:
-        await service.create_tax_rate(
+        await create_tax_rate(
             session,
             TaxRateCreate(country="US", region="NY", tax_code="SAAS", rate_percent=BENCH_TAX_RATE),
         )
-        await service.record_account(
+        await record_account(
             session,
             contracts.AccountSnapshot(
                 id=template.order.account_id,
@@ -307,7 +313,7 @@ async def run_invoice_run(
     meter = await Meter.start(database, postgres_pid)
     try:
         async with database.transaction() as session:
-            queued = await service.create_invoice_run(
+            queued = await create_invoice_run(
                 session, InvoiceRunCreate(target_date=config.target_date, post=True)
             )
         async with runs.claimed_run(database) as run_id:

@@ -22,9 +22,10 @@ from factories import (
     run_invoices,
 )
 
+from invoice_svc.bill_to_accounts.schemas import BillToPublic
+from invoice_svc.credit_notes.schemas import CreditNotePublic
 from invoice_svc.documents import credit_note_pdf_filename, render_credit_note_pdf
 from invoice_svc.models import BillToAccount
-from invoice_svc.schemas import BillToPublic, CreditNotePublic
 from invoice_svc.settings import BankDetails, DocumentBrand
 from q2c_shared.testing.waiting import eventually
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invoice_svc.crediting import (
+from invoice_svc.core.crediting import (
     CreditableLine,
     CreditRefused,
     credit_by_line,
@@ -16,8 +16,8 @@ from invoice_svc.crediting import (
     credit_totals,
     run_credits,
 )
-from invoice_svc.drafting import DraftLine, DueCharge, InvoiceDraft
-from invoice_svc.grouping import invoice_key
+from invoice_svc.core.drafting import DraftLine, DueCharge, InvoiceDraft
+from invoice_svc.core.grouping import invoice_key
 
 
 def _line(amount="31.00", tax="5.89", rate="19", credited="0.00", credited_tax="0.00", **kw):

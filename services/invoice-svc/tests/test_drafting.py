@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from invoice_svc.drafting import DueCharge, can_post, draft_invoices, payment_status
-from invoice_svc.grouping import group_charges
-from invoice_svc.schemas import PaymentStatus
+from invoice_svc.core.balances import can_post, payment_status
+from invoice_svc.core.drafting import DueCharge, draft_invoices
+from invoice_svc.core.grouping import group_charges
+from invoice_svc.statuses import PaymentStatus
 
 ACME = uuid.uuid4()
 

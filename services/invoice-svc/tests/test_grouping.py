@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invoice_svc.grouping import (
+from invoice_svc.core.grouping import (
     BillableCharge,
     BillToSource,
     InvoiceGrouping,

@@ -22,7 +22,7 @@ from factories import (
 from pydantic import ValidationError
 
 from invoice_svc.documents import render_invoice_pdf
-from invoice_svc.schemas import InvoicePublic
+from invoice_svc.invoices.schemas import InvoicePublic
 from invoice_svc.settings import BankDetails, DocumentBrand, InvoiceSettings
 from q2c_shared.testing.kafka import publish
 from q2c_shared.testing.waiting import eventually

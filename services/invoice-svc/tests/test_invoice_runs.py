@@ -18,9 +18,9 @@ from factories import (
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from invoice_svc import runs
 from invoice_svc.app import create_app
 from invoice_svc.models import BillingPeriod, BillingSchedule, InvoiceLine
+from invoice_svc.runs import worker as runs
 from q2c_shared.testing.kafka import read_all
 from q2c_shared.testing.service import running_service
 

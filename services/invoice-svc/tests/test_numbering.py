@@ -2,7 +2,7 @@
 
 import pytest
 
-from invoice_svc.numbering import NO_LEGAL_ENTITY, DocumentKind, format_number, series_key
+from invoice_svc.core.numbering import NO_LEGAL_ENTITY, DocumentKind, format_number, series_key
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime
 from factories import order_activated, order_product, setup_fee, start_run
 from sqlalchemy import func, select
 
-from invoice_svc import repository, runs, service
 from invoice_svc.app import create_app
 from invoice_svc.models import BillingPeriod, InvoiceLine, InvoiceRun
-from invoice_svc.schemas import InvoiceRunStatus, PeriodStatus
+from invoice_svc.runs import billing, repository
+from invoice_svc.runs import worker as runs
+from invoice_svc.schedules import service
+from invoice_svc.statuses import InvoiceRunStatus, PeriodStatus
 from q2c_shared.events import contracts
 from q2c_shared.testing.service import RunningService, running_service
 
@@ -87,7 +89,7 @@ async def test_a_run_left_running_by_a_dead_process_is_taken_over_and_completed(
             run.status, run.started_at = InvoiceRunStatus.RUNNING, started_at
         bill_to_accounts = sorted(uuid.UUID(order.data["order"]["account_id"]) for order in orders)
         async with database.transaction() as session:
-            await runs.bill_accounts(
+            await billing.bill_accounts(
                 session, await session.get(InvoiceRun, run_id), bill_to_accounts[:2]
             )
         billed_before = await billed_periods(database)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from factories import order_activated, order_product, setup_fee
 
-from invoice_svc.scheduling import UnschedulableOrderProduct, periods_of
+from invoice_svc.core.scheduling import UnschedulableOrderProduct, periods_of
 from q2c_shared.events.contracts import OrderActivated
 
 

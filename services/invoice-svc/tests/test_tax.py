@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invoice_svc.tax import BillToTaxProfile, TaxRate, TaxRateTable, line_tax
+from invoice_svc.core.tax import BillToTaxProfile, TaxRate, TaxRateTable, line_tax
 
 RATES = TaxRateTable(
     [

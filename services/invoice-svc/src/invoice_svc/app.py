@@ -2,10 +2,14 @@
 
 from fastapi import FastAPI
 
-from invoice_svc.endpoints import routers
+from invoice_svc.credit_notes import endpoints as credit_notes
 from invoice_svc.handlers import CONSUMED_TOPICS, HANDLERS
-from invoice_svc.runs import invoice_run_worker
+from invoice_svc.invoices import endpoints as invoices
+from invoice_svc.runs import endpoints as invoice_runs
+from invoice_svc.runs.worker import invoice_run_worker
+from invoice_svc.schedules import endpoints as billing_schedules
 from invoice_svc.settings import InvoiceSettings
+from invoice_svc.tax_rates import endpoints as tax_rates
 from q2c_shared.app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -16,7 +20,14 @@ SPEC = ServiceSpec(
     "with gapless numbers per legal entity, which emits `InvoicePosted` on `q2c.invoices`. "
     "`PaymentAllocated` from payment-svc lowers invoice balances; `AccountCreated` and "
     "`AccountUpdated` keep the bill-to accounts (name, address, tax exemption) invoices show.",
-    routers=routers,
+    routers=[
+        billing_schedules.router,
+        invoice_runs.router,
+        invoices.router,
+        credit_notes.invoice_credit_notes,
+        credit_notes.router,
+        tax_rates.router,
+    ],
     handlers=HANDLERS,
     consumed_topics=CONSUMED_TOPICS,
     workers=[invoice_run_worker],

@@ -19,15 +19,11 @@ import jinja2
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-from invoice_svc.schemas import (
-    BillToPublic,
-    CreditNotePublic,
-    CreditNoteStatus,
-    InvoicePublic,
-    InvoiceStatus,
-    PaymentStatus,
-)
+from invoice_svc.bill_to_accounts.schemas import BillToPublic
+from invoice_svc.credit_notes.schemas import CreditNotePublic
+from invoice_svc.invoices.schemas import InvoicePublic
 from invoice_svc.settings import BankDetails, DocumentBrand
+from invoice_svc.statuses import CreditNoteStatus, InvoiceStatus, PaymentStatus
 from q2c_shared.billing.catalog import InvoiceGrouping
 from q2c_shared.documents import BASE_STYLESHEET
 from q2c_shared.documents import formatting as fmt

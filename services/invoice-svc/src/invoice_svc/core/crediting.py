@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from invoice_svc.drafting import DraftLine, InvoiceDraft
-from invoice_svc.tax import line_tax
+from invoice_svc.core.drafting import DraftLine, InvoiceDraft
+from invoice_svc.core.tax import line_tax
 from q2c_shared.money import round_money, zero
 
 

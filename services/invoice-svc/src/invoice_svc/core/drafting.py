@@ -1,7 +1,8 @@
-"""From grouped charges to draft invoices: lines, totals, due date, payment status.
+"""From grouped charges to draft invoices: lines, taxes, totals, due date.
 
-Pure: the invoice run (runs.py) reads and locks the due periods, `grouping.group_charges` splits
-them, and this module says what each invoice holds; the run then writes it all in bulk.
+Pure: an invoice run (runs/billing.py) or a preview (invoices/preview.py) reads the due
+periods, `grouping.group_charges` splits them, and this module says what each invoice holds;
+the run then writes it all in bulk.
 """
 
 import uuid
@@ -11,9 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from invoice_svc.grouping import InvoiceKey
-from invoice_svc.schemas import PaymentStatus
-from invoice_svc.tax import UNKNOWN_BILL_TO, BillToTaxProfile, TaxRateTable, line_tax
+from invoice_svc.core.grouping import InvoiceKey
+from invoice_svc.core.tax import UNKNOWN_BILL_TO, BillToTaxProfile, TaxRateTable, line_tax
 from q2c_shared.billing.terms import due_date
 from q2c_shared.money import round_money, zero
 
@@ -132,31 +132,6 @@ def draft_invoice(
         tax_total=tax_total,
         total=subtotal + tax_total,
     )
-
-
-def can_post(total: Decimal) -> bool:
-    """Whether an invoice may be posted: not while it totals below zero.
-
-    An amendment that removes seats bills credits (negative lines). On an invoice with charges
-    they lower the total; an invoice of credits alone (or mostly) would owe the customer money,
-    which is a credit note's job: invoice runs issue credit notes for such bill-tos."""
-    return total >= 0
-
-
-def open_balance(total: Decimal, credited_total: Decimal, amount_paid: Decimal) -> Decimal:
-    """What is still owed. Never below zero: a credit note for an invoice paid already credits
-    the account instead (payment-svc keeps it as the account's credit balance)."""
-    return max(total - credited_total - amount_paid, Decimal(0) * total)
-
-
-def payment_status(total: Decimal, settled: Decimal) -> PaymentStatus:
-    """`paid` once payments and credit notes (`settled`) cover the total (a zero invoice is
-    paid from the start), `partially_paid` while they cover part of it."""
-    if settled >= total:
-        return PaymentStatus.PAID
-    if settled > 0:
-        return PaymentStatus.PARTIALLY_PAID
-    return PaymentStatus.UNPAID
 
 
 def _legal_entity(charges: list[DueCharge]) -> str | None:

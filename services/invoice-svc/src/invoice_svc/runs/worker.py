@@ -1,5 +1,5 @@
 """The invoice-run job: workers claim runs (taking over those a dead process left) and bill
-them in set-based batches.
+them in set-based batches (runs/billing.py).
 
 A run moves `queued` -> `running` -> `completed` | `failed`. Any number of processes can run
 workers. The process executing a run holds its run lock for as long as it does: a
@@ -11,16 +11,6 @@ claims the oldest run that is queued, or running without its lock (`claimed_run`
 the candidates' rows `FOR UPDATE SKIP LOCKED` one by one, tries each one's run lock, and
 claims the first it gets.
 
-A run bills whole bill-to accounts per batch, one transaction each: it locks the accounts'
-pending periods due by the target date (`FOR UPDATE OF billing_periods SKIP LOCKED`), splits
-them into invoices with `grouping.group_charges`, writes invoices and lines with COPY, marks
-the periods invoiced in one statement, posts the invoices when asked (numbers, then one
-`InvoicePosted` each in the outbox), and counts its progress on the run row. A period is never
-billed twice: row locks keep two runs apart, and the UNIQUE constraint on
-`invoice_lines.billing_period_id` stops whatever might slip past them. (Two runs at once may
-each take part of one account's periods, giving it two invoices where one would do; never one
-period twice.)
-
 A failed run keeps the batches it committed; a new run bills only what is still pending. A
 stopping process puts its runs back in the queue between batches. A run left `running` by a
 process that died is taken over by the next worker to poll, and resumed where it stopped:
@@ -30,41 +20,28 @@ back, and the counters on the run row keep adding up.
 Each execution is timed in `q2c_invoice_run_duration_seconds` (by outcome: completed, failed,
 requeued), and what its committed batches made is counted in `q2c_invoice_run_invoices_total`
 (by status, draft or posted) and `q2c_invoice_run_credit_notes_total`, in the app's registry.
-A run is a job of its own, not part of the trace of the request that queued it.
-"""
+A run is a job of its own, not part of the trace of the request that queued it."""
 
 import asyncio
 import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from itertools import groupby
-from operator import attrgetter
-from typing import Any, NamedTuple, cast
+from typing import cast
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from invoice_svc import repository, service
-from invoice_svc.drafting import (
-    DueCharge,
-    InvoiceDraft,
-    TaxContext,
-    can_post,
-    draft_invoices,
-    payment_status,
-)
-from invoice_svc.grouping import group_charges
 from invoice_svc.models import InvoiceRun
-from invoice_svc.schemas import InvoiceRunStatus, InvoiceStatus
+from invoice_svc.runs import repository
+from invoice_svc.runs.billing import bill_accounts
 from invoice_svc.settings import InvoiceSettings
+from invoice_svc.statuses import InvoiceRunStatus
 from q2c_shared.app import ServiceRuntime
 from q2c_shared.collector import collector_spared
 from q2c_shared.db import Database
-from q2c_shared.ids import new_ids, parse_id
-from q2c_shared.money import zero
 
 logger = logging.getLogger(__name__)
 
@@ -92,14 +69,6 @@ class RunMetrics:
             "Credit notes created by invoice runs (for bill-tos whose credits outweigh charges).",
             registry=registry,
         )
-
-
-class BatchOutcome(NamedTuple):
-    """What one batch made (`bill_accounts`)."""
-
-    invoices: int
-    posted: int
-    credit_notes: int
 
 
 async def invoice_run_worker(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
@@ -305,123 +274,3 @@ async def _finish(in_flight: set[asyncio.Task[None]], *, first_only: bool = Fals
 _YOUNG_OBJECTS_PER_COLLECTION = 10_000
 """The threshold of the collector's youngest generation while runs go (700 by default): a
 run's batches are spared most of the collector's walks (`q2c_shared.collector`, ADR 0007)."""
-
-
-async def bill_accounts(
-    session: AsyncSession, run: InvoiceRun, bill_to_account_ids: list[uuid.UUID]
-) -> BatchOutcome:
-    """One batch: these accounts' due periods become draft (or posted) invoices."""
-    due = await repository.lock_due_periods(
-        session, target_date=run.target_date, bill_to_account_ids=bill_to_account_ids
-    )
-    tax = TaxContext(
-        rates=await repository.tax_rate_table(session),
-        bill_tos=await repository.tax_profiles(session, bill_to_account_ids),
-    )
-    invoices: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
-    credit_notes: list[dict[str, Any]] = []
-    credit_lines: list[dict[str, Any]] = []
-    for rows in _by_bill_to(due, accounts=_ACCOUNTS_PER_STEP):
-        drafts = draft_invoices(group_charges(rows), invoice_date=run.invoice_date, tax=tax)
-        # A bill-to whose credits (amendments removing quantity) outweigh its charges is owed
-        # money: a credit note, not an invoice with a negative total.
-        step_invoices, step_lines = _rows([d for d in drafts if can_post(d.total)], run.id)
-        invoices += step_invoices
-        lines += step_lines
-        for draft in drafts:
-            if not can_post(draft.total):
-                note, note_lines = service.run_credit_note_rows(draft, run.id)
-                credit_notes.append(note)
-                credit_lines += note_lines
-        # A few accounts at a time, letting the run's other batches go on in between: the one
-        # holding the series lock (service.create_invoices) would otherwise wait for all of
-        # this batch's drafting before it may commit, and keep every other batch waiting too.
-        await asyncio.sleep(0)
-    posted = await service.create_invoices(session, invoices, lines, post=run.post)
-    # After the invoices: every batch takes the invoice series before the credit note series
-    # (a fixed order of series locks, so two batches never wait on each other in a cycle).
-    await service.create_credit_notes(session, credit_notes, credit_lines, issue=run.post)
-    await repository.count_run_progress(
-        session,
-        run.id,
-        invoices=len(invoices),
-        lines=len(lines),
-        posted=posted,
-        credit_notes=len(credit_notes),
-    )
-    return BatchOutcome(invoices=len(invoices), posted=posted, credit_notes=len(credit_notes))
-
-
-_ACCOUNTS_PER_STEP = 50
-
-
-def _by_bill_to(rows: list[DueCharge], *, accounts: int) -> Iterator[list[DueCharge]]:
-    """The due periods (ordered by bill-to account) a few whole accounts at a time. No invoice
-    has two bill-to accounts, so grouping step by step splits them exactly as grouping all of
-    them at once would."""
-    step: list[DueCharge] = []
-    by_account = groupby(rows, key=attrgetter("bill_to_account_id"))
-    for count, (_, account_rows) in enumerate(by_account, start=1):
-        step += account_rows
-        if count % accounts == 0:
-            yield step
-            step = []
-    if step:
-        yield step
-
-
-def _rows(
-    drafts: list[InvoiceDraft], run_id: uuid.UUID
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Invoice and line rows for one bulk insert each (ids made here, so lines can point at
-    their invoice without a round trip)."""
-    invoices: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
-    ids = iter(new_ids(len(drafts) + sum(len(draft.lines) for draft in drafts)))
-    for draft in drafts:
-        invoice_id = next(ids)
-        invoices.append(
-            {
-                "id": invoice_id,
-                "number": None,
-                "status": InvoiceStatus.DRAFT,
-                "account_id": parse_id(draft.key.bill_to_account_id),
-                "legal_entity": draft.legal_entity,
-                "currency": draft.key.currency,
-                "payment_term": draft.key.payment_term,
-                "invoice_date": draft.invoice_date,
-                "due_date": draft.due_date,
-                "subtotal": draft.subtotal,
-                "tax_total": draft.tax_total,
-                "total": draft.total,
-                "credited_total": zero(draft.key.currency),
-                "amount_paid": zero(draft.key.currency),
-                "balance": draft.total,
-                "payment_status": payment_status(draft.total, zero(draft.key.currency)),
-                "grouping": draft.key.explain(),
-                "invoice_run_id": run_id,
-                "posted_at": None,
-            }
-        )
-        lines += [
-            {
-                "id": next(ids),
-                "invoice_id": invoice_id,
-                "position": position,
-                "billing_period_id": line.period.billing_period_id,
-                "billing_schedule_id": line.period.billing_schedule_id,
-                "order_id": line.period.order_id,
-                "order_product_id": line.period.order_product_id,
-                "product_id": line.period.product_id,
-                "description": line.period.description,
-                "period_start": line.period.period_start,
-                "period_end": line.period.period_end,
-                "quantity": line.period.quantity,
-                "amount": line.period.amount,
-                "tax_rate_percent": line.tax_rate_percent,
-                "tax_amount": line.tax_amount,
-            }
-            for position, line in enumerate(draft.lines, start=1)
-        ]
-    return invoices, lines

@@ -1,0 +1,1 @@
+"""The bill-to accounts read model: what invoices need of quote-svc's accounts."""

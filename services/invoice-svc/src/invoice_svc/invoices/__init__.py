@@ -1,0 +1,1 @@
+"""Invoices: listed, shown, posted (the one posting path), and paid."""

@@ -1,0 +1,1 @@
+"""Invoice runs: background jobs that bill due periods in set-based batches."""

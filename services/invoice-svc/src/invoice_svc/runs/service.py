@@ -1,0 +1,37 @@
+"""Invoice runs as the API sees them: queued, listed."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoice_svc.models import (
+    InvoiceRun,
+)
+from invoice_svc.runs.schemas import InvoiceRunCreate
+from invoice_svc.statuses import (
+    InvoiceRunStatus,
+)
+from q2c_shared.pagination import PageRequest, fetch_page
+
+
+async def create_invoice_run(session: AsyncSession, body: InvoiceRunCreate) -> InvoiceRun:
+    """Queue a run; a worker (runs.py) picks it up once this transaction commits."""
+    run = InvoiceRun(
+        status=InvoiceRunStatus.QUEUED,
+        target_date=body.target_date,
+        invoice_date=body.invoice_date or body.target_date,
+        account_ids=sorted(set(body.account_ids)) if body.account_ids is not None else None,
+        post=body.post,
+    )
+    session.add(run)
+    await session.flush()
+    await session.refresh(run)
+    return run
+
+
+async def list_invoice_runs(
+    session: AsyncSession, page: PageRequest, *, status: InvoiceRunStatus | None
+) -> tuple[list[InvoiceRun], str | None]:
+    statement = select(InvoiceRun)
+    if status is not None:
+        statement = statement.where(InvoiceRun.status == status)
+    return await fetch_page(session, statement, InvoiceRun.id, page)

@@ -1,0 +1,1 @@
+"""Billing schedules: what each order product of an activated order bills, and when."""

@@ -1,0 +1,54 @@
+"""Billing schedule data access: schedules and their periods."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoice_svc.bulk_sql import one_of
+from invoice_svc.models import (
+    BillingPeriod,
+    BillingSchedule,
+)
+
+_schedules = BillingSchedule.__table__
+_periods = BillingPeriod.__table__
+
+
+async def insert_schedules(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Insert the schedules whose order product has none yet; `{order_product_id: id}` of the
+    ones inserted (an order product already scheduled is left as it is)."""
+    if not rows:
+        return {}
+    result = await session.execute(
+        insert(_schedules)
+        .on_conflict_do_nothing(index_elements=["order_product_id"])
+        .returning(_schedules.c.order_product_id, _schedules.c.id),
+        rows,
+    )
+    return {order_product_id: schedule_id for order_product_id, schedule_id in result}
+
+
+async def insert_periods(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(_periods), rows)
+
+
+async def periods_by_schedule(
+    session: AsyncSession, schedule_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[BillingPeriod]]:
+    result = await session.execute(
+        select(BillingPeriod)
+        .where(one_of(BillingPeriod.billing_schedule_id, schedule_ids))
+        .order_by(BillingPeriod.billing_schedule_id, BillingPeriod.sequence)
+    )
+    grouped: dict[uuid.UUID, list[BillingPeriod]] = defaultdict(list)
+    for period in result.scalars():
+        grouped[period.billing_schedule_id].append(period)
+    return grouped

@@ -1,0 +1,1 @@
+"""Tax rates: the percent a product tax code bears in a jurisdiction."""
