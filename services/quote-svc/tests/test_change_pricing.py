@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.billing.periods import BillingFrequency, term_end_date
-from quote_svc.pricing import (
+from quote_svc.core.pricing import (
     co_terminated_net_total,
     co_terminated_totals,
     extended_amount,

@@ -9,8 +9,11 @@ import pytest
 from pydantic import TypeAdapter
 
 from q2c_shared.testing import openapi
-from quote_svc import schemas
+from quote_svc.accounts import schemas as account_schemas
 from quote_svc.app import create_app
+from quote_svc.catalog import schemas as catalog_schemas
+from quote_svc.contract_quotes import schemas as contract_quote_schemas
+from quote_svc.quotes import schemas
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +39,26 @@ def test_every_request_body_shows_an_example(document: dict[str, Any]) -> None:
 
 
 def test_every_example_is_valid_for_its_model(document: dict[str, Any]) -> None:
-    assert openapi.invalid_examples(document, openapi.models_by_name(schemas)) == []
+    assert (
+        openapi.invalid_examples(
+            document,
+            openapi.models_by_name(
+                account_schemas, catalog_schemas, contract_quote_schemas, schemas
+            ),
+        )
+        == []
+    )
 
 
 def test_the_quote_examples_are_read_as_their_own_type_of_quote() -> None:
     # POST /v1/quotes picks the shape by `type`: each example must land in the model it
     # illustrates, not merely be valid for it.
     body = TypeAdapter(schemas.QuoteRequest)
-    for model in (schemas.QuoteCreate, schemas.AmendmentQuoteCreate, schemas.RenewalQuoteCreate):
+    for model in (
+        schemas.QuoteCreate,
+        contract_quote_schemas.AmendmentQuoteCreate,
+        contract_quote_schemas.RenewalQuoteCreate,
+    ):
         for example in model.model_json_schema()["examples"]:
             assert type(body.validate_python(example)) is model
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.money import UnknownCurrencyError, round_money
-from quote_svc.pricing import (
+from quote_svc.core.pricing import (
     LinePrice,
     PriceTier,
     PricingModel,

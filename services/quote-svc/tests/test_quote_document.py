@@ -8,8 +8,9 @@ import pypdf
 import pytest
 from factories import create_account, create_price_book, create_priced_product
 
+from quote_svc.accounts.schemas import AccountPublic
 from quote_svc.documents import render_quote_pdf
-from quote_svc.schemas import AccountPublic, QuotePublic
+from quote_svc.quotes.schemas import QuotePublic
 
 A4 = (595, 842)  # points, rounded
 LETTER = (612, 792)

@@ -3,7 +3,10 @@
 from fastapi import FastAPI
 
 from q2c_shared.app import ServiceSpec, create_service_app
-from quote_svc.endpoints import routers
+from quote_svc.accounts.endpoints import router as accounts
+from quote_svc.catalog.endpoints import price_books, products
+from quote_svc.documents.endpoints import router as documents
+from quote_svc.quotes.endpoints import router as quotes
 from quote_svc.settings import QuoteSettings
 
 SPEC = ServiceSpec(
@@ -11,7 +14,7 @@ SPEC = ServiceSpec(
     title="q2c quote-svc",
     description="Accounts, products, price books and quotes. Accepting a quote emits "
     "`QuoteAccepted` on `q2c.quotes`, from which order-svc creates the order.",
-    routers=routers,
+    routers=[accounts, products, price_books, quotes, documents],
     openapi_tags=[
         {"name": "accounts", "description": "Customers and their billing details."},
         {"name": "catalog", "description": "Products and price books."},

@@ -1,8 +1,9 @@
 """quote-svc settings: the shared environment plus CPQ knobs."""
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Depends, Request
 from pydantic import Field, FilePath
 
 from q2c_shared.settings import ServiceSettings
@@ -63,3 +64,11 @@ class QuoteSettings(ServiceSettings):
         DEFAULT_TERMS, description="Terms and conditions on the quote, one paragraph per line."
     )
     document_page_size: Literal["A4", "Letter"] = "A4"
+
+
+def _settings(request: Request) -> QuoteSettings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[QuoteSettings, Depends(_settings)]
+"""The running app's settings, for routes that need them."""

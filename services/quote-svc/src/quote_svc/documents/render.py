@@ -19,8 +19,10 @@ from q2c_shared.billing.preview import ChargeLine, PreviewInvoice, first_invoice
 from q2c_shared.documents import BASE_STYLESHEET
 from q2c_shared.documents import formatting as fmt
 from q2c_shared.documents.images import data_url
-from quote_svc.schemas import AccountPublic, QuoteLinePublic, QuotePublic, QuoteStatus
+from quote_svc.accounts.schemas import AccountPublic
+from quote_svc.quotes.schemas import QuoteLinePublic, QuotePublic
 from quote_svc.settings import QuoteSettings
+from quote_svc.statuses import QuoteStatus
 
 _STYLESHEET = (resources.files("quote_svc.documents") / "templates" / "quote.css").read_text(
     encoding="utf-8"

@@ -14,7 +14,7 @@ from decimal import Decimal
 import httpx
 from pydantic import BaseModel
 
-from q2c_shared.problems import ServiceUnavailable, Unprocessable
+from quote_svc.errors import OrderServiceUnavailable, UnknownContract
 from quote_svc.settings import QuoteSettings
 
 logger = logging.getLogger(__name__)
@@ -56,12 +56,10 @@ def _api_key(settings: QuoteSettings) -> str | None:
     return settings.q2c_api_keys[0] if settings.q2c_api_keys else None
 
 
-def _unavailable(settings: QuoteSettings, reason: str) -> ServiceUnavailable:
+def _unavailable(settings: QuoteSettings, reason: str) -> OrderServiceUnavailable:
     logger.warning("order-svc at %s: %s", settings.order_service_url, reason)
-    return ServiceUnavailable(
-        f"order-svc, which holds contracts, {reason}; nothing was changed, try again shortly.",
-        code="order_service_unavailable",
-        title="Order service unavailable",
+    return OrderServiceUnavailable(
+        f"order-svc, which holds contracts, {reason}; nothing was changed, try again shortly."
     )
 
 
@@ -81,7 +79,7 @@ async def fetch_contract(settings: QuoteSettings, contract_id: uuid.UUID) -> Con
     except httpx.HTTPError as error:
         raise _unavailable(settings, f"is unreachable ({type(error).__name__})") from None
     if response.status_code == 404:
-        raise Unprocessable(f"Contract {contract_id} does not exist.", code="unknown_contract")
+        raise UnknownContract(f"Contract {contract_id} does not exist.")
     if response.status_code != 200:
         raise _unavailable(settings, f"answered {response.status_code}")
     try:

@@ -1,0 +1,120 @@
+"""Account API schemas: Create / Update / Public shapes, apart from the table."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from q2c_shared.billing.terms import PaymentTerm
+from q2c_shared.money import CurrencyCode
+from quote_svc import api_docs as docs
+from quote_svc.api_docs import Public
+
+
+class BillingAddress(BaseModel):
+    """Where invoices are addressed; with a product's tax code it decides the tax rate."""
+
+    line1: str = Field(description="Street and number.", examples=["1 Market St"])
+    line2: str | None = Field(None, description="Suite, floor or building; optional.")
+    city: str = Field(description="City or town.", examples=["San Francisco"])
+    region: str | None = Field(
+        None,
+        description="State, province or county.",
+        examples=["CA"],
+    )
+    postal_code: str | None = Field(None, description="ZIP or postal code.", examples=["94105"])
+    country: str = Field(
+        min_length=2, max_length=2, description="ISO 3166-1 alpha-2.", examples=["US"]
+    )
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Acme Corp",
+                    "currency": "USD",
+                    "email": "billing@acme.example",
+                    "billing_address": {
+                        "line1": "1 Market St",
+                        "line2": "Suite 300",
+                        "city": "San Francisco",
+                        "region": "CA",
+                        "postal_code": "94105",
+                        "country": "US",
+                    },
+                    "payment_term": "net_30",
+                    "legal_entity": "q2c Software Inc.",
+                    "tax_exempt": False,
+                }
+            ]
+        }
+    )
+
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The customer's legal or trading name, as invoices show it.",
+        examples=["Acme Corp"],
+    )
+    currency: CurrencyCode
+    email: str | None = Field(
+        None,
+        max_length=255,
+        description="Where invoices and payment reminders are sent.",
+        examples=["billing@acme.example"],
+    )
+    billing_address: BillingAddress | None = Field(
+        None, description="Where invoices are addressed; the tax rate depends on it."
+    )
+    payment_term: PaymentTerm = Field(
+        PaymentTerm.NET_30, description=f"Default for the account's quotes. {docs.PAYMENT_TERM}"
+    )
+    legal_entity: str | None = Field(
+        None,
+        max_length=255,
+        examples=["Acme Holdings Ltd"],
+        description="Your selling entity; invoices number per entity.",
+    )
+    tax_exempt: bool = Field(False, description="True: the account's invoices carry no tax.")
+
+
+class AccountUpdate(BaseModel):
+    """Only the fields given change; `currency` is fixed once the account exists."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "ap@acme.example", "payment_term": "net_45"}]}
+    )
+
+    name: str | None = Field(
+        None, min_length=1, max_length=255, description="The customer's new name."
+    )
+    email: str | None = Field(
+        None, max_length=255, description="Where invoices and payment reminders are sent."
+    )
+    billing_address: BillingAddress | None = Field(
+        None, description="Replaces the whole billing address."
+    )
+    payment_term: PaymentTerm | None = Field(
+        None, description=f"Default for quotes created from now on. {docs.PAYMENT_TERM}"
+    )
+    legal_entity: str | None = Field(
+        None, max_length=255, description="Your selling entity; invoices number per entity."
+    )
+    tax_exempt: bool | None = Field(None, description="True: the account's invoices carry no tax.")
+
+
+class AccountPublic(Public):
+    id: uuid.UUID = Field(description="The account's id (UUIDv7); the Kafka key of its events.")
+    name: str = Field(description="The customer's legal or trading name, as invoices show it.")
+    currency: str = Field(description="ISO 4217 code the account is quoted and invoiced in.")
+    email: str | None = Field(description="Where invoices and payment reminders are sent.")
+    billing_address: BillingAddress | None = Field(
+        description="Where invoices are addressed; the tax rate depends on it."
+    )
+    payment_term: PaymentTerm = Field(description=f"Default for quotes. {docs.PAYMENT_TERM}")
+    legal_entity: str | None = Field(description="Your selling entity; invoices number per entity.")
+    tax_exempt: bool = Field(description="True: the account's invoices carry no tax.")
+    created_at: datetime = Field(description="When it was created; ISO 8601 date-time, UTC.")
+    updated_at: datetime = Field(description="When it last changed; ISO 8601 date-time, UTC.")

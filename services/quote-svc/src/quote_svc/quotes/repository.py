@@ -1,0 +1,56 @@
+"""Quote rows: loads, locks, pages and numbers them; no business rules, nothing HTTP."""
+
+import uuid
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from q2c_shared.pagination import PageRequest, fetch_page
+from quote_svc.models import Quote, QuoteLine
+from quote_svc.statuses import QuoteStatus
+
+
+async def next_quote_number(session: AsyncSession) -> str:
+    value = await session.scalar(text("SELECT nextval('quote_number_seq')"))
+    return f"Q-{value:06d}"
+
+
+async def get(
+    session: AsyncSession, quote_id: uuid.UUID, *, for_update: bool = False
+) -> Quote | None:
+    """The quote; `for_update` locks it for a status change or a line edit (one writer at a
+    time)."""
+    return await session.get(Quote, quote_id, with_for_update=for_update)
+
+
+async def lines(session: AsyncSession, quote_id: uuid.UUID) -> list[QuoteLine]:
+    result = await session.execute(
+        select(QuoteLine).where(QuoteLine.quote_id == quote_id).order_by(QuoteLine.position)
+    )
+    return list(result.scalars())
+
+
+async def line(session: AsyncSession, line_id: uuid.UUID) -> QuoteLine | None:
+    return await session.get(QuoteLine, line_id)
+
+
+async def next_line_position(session: AsyncSession, quote_id: uuid.UUID) -> int:
+    current = await session.scalar(
+        select(func.max(QuoteLine.position)).where(QuoteLine.quote_id == quote_id)
+    )
+    return (current or 0) + 1
+
+
+async def page(
+    session: AsyncSession,
+    request: PageRequest,
+    *,
+    account_id: uuid.UUID | None,
+    status: QuoteStatus | None,
+) -> tuple[list[Quote], str | None]:
+    statement = select(Quote)
+    if account_id is not None:
+        statement = statement.where(Quote.account_id == account_id)
+    if status is not None:
+        statement = statement.where(Quote.status == status)
+    return await fetch_page(session, statement, Quote.id, request)
