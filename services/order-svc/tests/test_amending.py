@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from order_svc.amending import AmendmentRefused, amended_subscription, renewal_starts_after
+from order_svc.core.amending import AmendmentRefused, amended_subscription, renewal_starts_after
 
 D = Decimal
 START, END = date(2026, 1, 15), date(2027, 1, 14)

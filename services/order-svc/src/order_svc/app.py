@@ -2,8 +2,9 @@
 
 from fastapi import FastAPI
 
-from order_svc.endpoints import routers
+from order_svc.contracts.endpoints import router as contracts
 from order_svc.handlers import CONSUMED_TOPICS, HANDLERS
+from order_svc.orders.endpoints import router as orders
 from order_svc.settings import OrderSettings
 from q2c_shared.app import ServiceSpec, create_service_app
 
@@ -12,7 +13,7 @@ SPEC = ServiceSpec(
     title="q2c order-svc",
     description="Orders (from `QuoteAccepted` or direct), their activation into contracts and "
     "subscriptions. Activation emits `OrderActivated` on `q2c.orders`.",
-    routers=routers,
+    routers=[orders, contracts],
     handlers=HANDLERS,
     consumed_topics=CONSUMED_TOPICS,
     openapi_tags=[

@@ -2,7 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_svc import service
+from order_svc.orders import service
 from q2c_shared.events import contracts, topics
 from q2c_shared.events.envelope import CloudEvent
 

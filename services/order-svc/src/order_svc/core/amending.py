@@ -1,7 +1,7 @@
 """What an amendment's or a renewal's order products do to a contract's subscriptions.
 
-Pure: quantities and dates in, the subscription's new terms out. Activation (service.py) loads
-and locks the rows and writes what these functions say.
+Pure: quantities and dates in, the subscription's new terms out. Activation
+(contracts/service.py) loads and locks the rows and writes what these functions say.
 
 An amendment order product carries the change of quantity (the delta), not the new total, so
 two amendments activated one after the other both apply, whatever each saw when it was quoted.

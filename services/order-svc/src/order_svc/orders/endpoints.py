@@ -1,4 +1,4 @@
-"""order-svc HTTP API."""
+"""Order routes: thin, each parses, calls one service function, returns the order."""
 
 import uuid
 from datetime import UTC, datetime
@@ -6,18 +6,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from order_svc import service
-from order_svc.models import Contract, Order
-from order_svc.schemas import ContractPublic, OrderCreate, OrderPublic
-from q2c_shared.db import SessionDep, get_or_404
+from order_svc.contracts import service as contracts
+from order_svc.errors import (
+    AmendmentOutsideContract,
+    ContractChanged,
+    ContractNotChangeable,
+    IdempotencyKeyReused,
+    OrderEmpty,
+    OrderNotDraft,
+    OrderNotFound,
+    RenewalOutOfDate,
+    SubscriptionChangeRefused,
+    UnknownSubscription,
+    problem_responses,
+)
+from order_svc.orders import service
+from order_svc.orders.schemas import OrderCreate, OrderPublic
+from q2c_shared.db import SessionDep
 from q2c_shared.idempotency import IdempotencyDep
 from q2c_shared.pagination import Page, PageDep
 
-orders = APIRouter(prefix="/orders", tags=["orders"])
-contracts = APIRouter(prefix="/contracts", tags=["contracts"])
+router = APIRouter(prefix="/orders", tags=["orders"])
 
 
-@orders.get("", summary="List orders")
+@router.get("", summary="List orders")
 async def list_orders(
     session: SessionDep,
     page: PageDep,
@@ -38,7 +50,13 @@ async def list_orders(
     )
 
 
-@orders.post("", status_code=201, response_model=OrderPublic, summary="Create an order directly")
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderPublic,
+    summary="Create an order directly",
+    responses=problem_responses(IdempotencyKeyReused),
+)
 async def create_order(
     body: OrderCreate, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
@@ -55,15 +73,27 @@ async def create_order(
     return await idempotency.respond(session, create)
 
 
-@orders.get("/{order_id}", summary="Get an order")
+@router.get("/{order_id}", summary="Get an order", responses=problem_responses(OrderNotFound))
 async def get_order(order_id: uuid.UUID, session: SessionDep) -> OrderPublic:
     """One order with its order products and their billing fields. Unknown id: 404."""
-    return await service.order_public(
-        session, await get_or_404(session, Order, order_id, label="order")
-    )
+    return await service.order_public(session, await service.get_order(session, order_id))
 
 
-@orders.post("/{order_id}/activate", summary="Activate a draft order")
+@router.post(
+    "/{order_id}/activate",
+    summary="Activate a draft order",
+    responses=problem_responses(
+        OrderNotFound,
+        OrderNotDraft,
+        OrderEmpty,
+        ContractNotChangeable,
+        AmendmentOutsideContract,
+        ContractChanged,
+        UnknownSubscription,
+        SubscriptionChangeRefused,
+        RenewalOutOfDate,
+    ),
+)
 async def activate_order(order_id: uuid.UUID, session: SessionDep) -> OrderPublic:
     """A new order creates the contract and its subscriptions; an amendment changes the
     contract's subscriptions (quantities, new ones, cancelled ones ending the day before it
@@ -72,33 +102,5 @@ async def activate_order(order_id: uuid.UUID, session: SessionDep) -> OrderPubli
     schedules. Unknown id: 404; an order that is not draft: 409 `order_not_draft`; a change that
     no longer fits the contract (renewed meanwhile, a quantity below 0): 409.
     """
-    order = await service.activate(session, order_id, today=datetime.now(UTC).date())
+    order = await contracts.activate(session, order_id, today=datetime.now(UTC).date())
     return await service.order_public(session, order)
-
-
-@contracts.get("", summary="List contracts")
-async def list_contracts(
-    session: SessionDep,
-    page: PageDep,
-    account_id: Annotated[uuid.UUID | None, Query(description="Contracts of this account.")] = None,
-) -> Page[ContractPublic]:
-    """Contracts with their subscriptions, newest first, optionally of one account. A `cursor` this
-    API did not give out: 422.
-    """
-    rows, next_cursor = await service.list_contracts(session, page, account_id=account_id)
-    return Page(
-        items=[await service.contract_public(session, row) for row in rows], next_cursor=next_cursor
-    )
-
-
-@contracts.get("/{contract_id}", summary="Get a contract with its subscriptions")
-async def get_contract(contract_id: uuid.UUID, session: SessionDep) -> ContractPublic:
-    """One contract with its term, billing terms and subscriptions (cancelled ones at quantity 0).
-    Unknown id: 404.
-    """
-    return await service.contract_public(
-        session, await get_or_404(session, Contract, contract_id, label="contract")
-    )
-
-
-routers = [orders, contracts]

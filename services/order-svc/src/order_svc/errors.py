@@ -1,0 +1,102 @@
+"""order-svc's errors: one class per problem, each with its HTTP status and stable code,
+rendered as RFC 9457 problem details (`q2c_shared.problems`). Each route lists the ones it can
+raise in `responses=` (`problem_responses`), so the OpenAPI document shows them."""
+
+from typing import Any
+
+from q2c_shared.problems import (
+    PROBLEM_CONTENT,
+    PROBLEM_RESPONSES,
+    Conflict,
+    NotFound,
+    Problem,
+    ProblemDetails,
+)
+
+
+class OrderNotFound(NotFound):
+    """No order has this id."""
+
+    code = "order_not_found"
+
+
+class ContractNotFound(NotFound):
+    """No contract has this id."""
+
+    code = "contract_not_found"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The `Idempotency-Key` was used for another request; nothing was changed."""
+
+    code = "idempotency_key_reused"
+
+
+class OrderNotDraft(Conflict):
+    """Only a draft order can be activated."""
+
+    code = "order_not_draft"
+
+
+class OrderEmpty(Conflict):
+    """An order without order products cannot be activated."""
+
+    code = "order_empty"
+
+
+class ContractNotChangeable(Conflict):
+    """The amendment or renewal names no contract of its account."""
+
+    code = "contract_not_changeable"
+
+
+class AmendmentOutsideContract(Conflict):
+    """The amendment starts outside its contract's term."""
+
+    code = "amendment_outside_contract"
+
+
+class ContractChanged(Conflict):
+    """The contract's end moved since the amendment was quoted: quote it again."""
+
+    code = "contract_changed"
+
+
+class UnknownSubscription(Conflict):
+    """The contract has no subscription the order product changes."""
+
+    code = "unknown_subscription"
+
+
+class SubscriptionChangeRefused(Conflict):
+    """The change no longer fits the subscription (a quantity below 0, outside its dates)."""
+
+    code = "amendment_refused"
+
+
+class RenewalOutOfDate(Conflict):
+    """The renewal does not start the day after the contract's end: renewed already?"""
+
+    code = "renewal_out_of_date"
+
+
+def problem_responses(*errors: type[Problem]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` naming each error a route can raise, by status, after what the
+    status means for every route (a 422 is also any malformed input)."""
+    by_status: dict[int, list[type[Problem]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, []).append(error)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, classes in sorted(by_status.items()):
+        general = PROBLEM_RESPONSES.get(status, {}).get("description", "")
+        named = " ".join(f"`{error.code}`: {_first_line(error)}" for error in classes)
+        responses[status] = {
+            "model": ProblemDetails,
+            "content": PROBLEM_CONTENT,
+            "description": f"{general} {named}".strip(),
+        }
+    return responses
+
+
+def _first_line(error: type[Problem]) -> str:
+    return " ".join((error.__doc__ or error.title).split())
