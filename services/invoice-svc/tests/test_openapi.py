@@ -10,6 +10,7 @@ import pytest
 from invoice_svc.app import create_app
 from invoice_svc.bill_to_accounts import schemas as bill_to_schemas
 from invoice_svc.credit_notes import schemas as credit_note_schemas
+from invoice_svc.invoices import preview_schemas
 from invoice_svc.invoices import schemas as invoice_schemas
 from invoice_svc.runs import schemas as run_schemas
 from invoice_svc.schedules import schemas as schedule_schemas
@@ -47,6 +48,7 @@ def test_every_example_is_valid_for_its_model(document: dict[str, Any]) -> None:
                 bill_to_schemas,
                 credit_note_schemas,
                 invoice_schemas,
+                preview_schemas,
                 run_schemas,
                 schedule_schemas,
                 tax_rate_schemas,

@@ -11,9 +11,11 @@ from invoice_svc.errors import (
     InvoiceNotDraft,
     InvoiceNotFound,
     InvoiceTotalNegative,
+    PreviewTooLarge,
     problem_responses,
 )
-from invoice_svc.invoices import posting, service
+from invoice_svc.invoices import posting, preview, service
+from invoice_svc.invoices.preview_schemas import InvoicePreviewPublic, InvoicePreviewRequest
 from invoice_svc.invoices.schemas import InvoicePublic
 from invoice_svc.settings import InvoiceSettings
 from invoice_svc.statuses import InvoiceStatus
@@ -101,3 +103,20 @@ async def post_invoice(invoice_id: uuid.UUID, session: SessionDep) -> InvoicePub
     `invoice_not_draft`) or totals below zero (409 `invoice_total_negative`).
     """
     return await service.invoice_public(session, await posting.post_invoice(session, invoice_id))
+
+
+@router.post(
+    "/preview",
+    summary="Preview the invoices a run would make",
+    responses=problem_responses(PreviewTooLarge),
+)
+async def preview_invoices(
+    body: InvoicePreviewRequest, session: SessionDep
+) -> InvoicePreviewPublic:
+    """The invoices an invoice run for `target_date` would make, split, drafted and taxed by
+    the same code as the run, and written nowhere (no number, no ids of their own): of the
+    pending periods of `account_id` (the bill-to) or `order_id`, or of every account when
+    neither is given; and of `proposed_order`, an order that does not exist yet (a quote's),
+    scheduled as it would be once activated. Nothing is locked, so a preview never holds up a
+    run. More than 1,000 invoices: 422 `preview_too_large` (narrow it by account or order)."""
+    return InvoicePreviewPublic(items=await preview.preview_invoices(session, body))

@@ -4,6 +4,7 @@ batch bills."""
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -79,10 +80,11 @@ async def due_bill_to_accounts(
     account_ids: Sequence[uuid.UUID] | None,
     after: uuid.UUID | None,
     limit: int,
+    order_id: uuid.UUID | None = None,
 ) -> list[uuid.UUID]:
     """The next `limit` bill-to accounts (in id order, after `after`) with pending periods due
-    by `target_date`. A run bills whole accounts per batch, so one invoice never straddles two
-    batches."""
+    by `target_date` (of the order `order_id` only, when given). A run bills whole accounts
+    per batch, so one invoice never straddles two batches."""
     statement = (
         select(_schedules.c.bill_to_account_id)
         .join(_periods, _periods.c.billing_schedule_id == _schedules.c.id)
@@ -95,6 +97,8 @@ async def due_bill_to_accounts(
         statement = statement.where(one_of(_schedules.c.bill_to_account_id, account_ids))
     if after is not None:
         statement = statement.where(_schedules.c.bill_to_account_id > after)
+    if order_id is not None:
+        statement = statement.where(_schedules.c.order_id == order_id)
     return list((await session.execute(statement)).scalars())
 
 
@@ -103,12 +107,38 @@ async def lock_due_periods(
 ) -> list[DueCharge]:
     """The pending periods due by `target_date` of these bill-to accounts, each with the split
     context of its schedule, locked `FOR UPDATE OF billing_periods SKIP LOCKED`: a period
-    another run holds is left to that run, never billed twice.
+    another run holds is left to that run, never billed twice."""
+    statement = _due_periods(target_date, bill_to_account_ids).with_for_update(
+        of=_periods, skip_locked=True
+    )
+    make = DueCharge._make
+    return [make(row) for row in await session.execute(statement)]
+
+
+async def read_due_periods(
+    session: AsyncSession,
+    *,
+    target_date: date,
+    bill_to_account_ids: Sequence[uuid.UUID],
+    order_id: uuid.UUID | None = None,
+) -> list[DueCharge]:
+    """What `lock_due_periods` finds (of the order `order_id` only, when given), without
+    locking anything: for a preview of what a run would bill, which holds up no run."""
+    statement = _due_periods(target_date, bill_to_account_ids)
+    if order_id is not None:
+        statement = statement.where(_schedules.c.order_id == order_id)
+    make = DueCharge._make
+    return [make(row) for row in await session.execute(statement)]
+
+
+def _due_periods(target_date: date, bill_to_account_ids: Sequence[uuid.UUID]) -> Any:
+    """The pending periods due by `target_date` of these bill-to accounts as `DueCharge` rows,
+    in the order a run drafts them: by bill-to, order, order product and period.
 
     The rows are made straight into `DueCharge` tuples: a SQLAlchemy `Row` looks each attribute
     up by name in Python, which over a batch's thousands of rows x twenty columns cost more
     than the query."""
-    statement = (
+    return (
         select(*(_DUE_CHARGE_COLUMNS[name].label(name) for name in DueCharge._fields))
         .join(_schedules, _schedules.c.id == _periods.c.billing_schedule_id)
         .where(
@@ -122,10 +152,7 @@ async def lock_due_periods(
             _schedules.c.order_product_id,
             _periods.c.period_start,
         )
-        .with_for_update(of=_periods, skip_locked=True)
     )
-    make = DueCharge._make
-    return [make(row) for row in await session.execute(statement)]
 
 
 _PERIODS_DUE_CHARGE_FIELDS = {
