@@ -287,3 +287,25 @@ def test_a_term_billed_on_its_start_day_bills_the_monthly_amount_times_the_term(
     assert len(everything) == months
     assert everything[0].billable_date == start
     assert sum(invoice.amount for invoice in everything) == monthly_amount * months
+
+
+def test_an_amendment_line_is_previewed_on_its_subscriptions_period_grid():
+    # Issue 11: one quarterly seat fewer from 05-16 of a subscription billed since 02-01 (D=1).
+    change = ChargeLine(
+        line_id="seat",
+        charge_type=ChargeType.RECURRING,
+        billing_type=ADVANCE,
+        billing_frequency=QUARTERLY,
+        start_date=d("2026-05-16"),
+        end_date=d("2027-01-31"),
+        monthly_amount=Decimal("-30.00"),
+        grid_start=d("2026-02-01"),
+    )
+
+    preview = first_invoices([change], billing_day_of_month=1, currency="USD", count=2)
+
+    assert [(str(i.billable_date), str(i.amount)) for i in preview] == [
+        ("2026-05-16", "-75.33"),
+        ("2026-08-01", "-90.00"),
+    ]
+    assert preview[0].charges[0].period.period_end == d("2026-07-31")

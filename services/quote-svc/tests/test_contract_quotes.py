@@ -2,11 +2,13 @@
 consumer): the contract is read over HTTP, the accepted quote becomes an order there."""
 
 import asyncio
+import io
 import socket
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import pypdf
 import pytest
 from factories import create_account, create_price_book, create_priced_product
 
@@ -284,6 +286,15 @@ async def test_a_quarterly_decrease_is_quoted_on_the_subscriptions_own_period_gr
             "-255.33",
         )
         assert response.json()["total_contract_value"] == "-255.33"
+        # The document's first invoices are cut on the same grid.
+        document = await quotes.get(f"/v1/quotes/{response.json()['id']}/pdf")
+        assert document.status_code == 200, document.text
+        text = " ".join(
+            " ".join(page.extract_text().split())
+            for page in pypdf.PdfReader(io.BytesIO(document.content)).pages
+        )
+        assert "16 May 2026 Seat, billed quarterly 16 May – 31 Jul 2026 PRORATED -75.33" in text
+        assert "1 Aug 2026 Seat, billed quarterly 1 Aug – 31 Oct 2026 -90.00" in text
 
 
 async def test_a_renewal_quotes_the_next_term_at_uplifted_prices(with_orders, order_service):

@@ -41,6 +41,9 @@ class ChargeLine:
     """Recurring lines: the net amount per month."""
     amount: Decimal | None = None
     """One-time lines: the net amount, billed once."""
+    grid_start: date | None = None
+    """A change to a subscription (an amendment's line): the subscription's start, where the
+    period grid the change is billed on begins. None: the line's own start."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ def periods_of_line(
             billing_type=line.billing_type,
             currency=currency,
             billing_day_of_month=billing_day_of_month,
+            grid_start=line.grid_start,
         )
     except charges.UnbillableCharge as refused:
         raise charges.UnbillableCharge(f"line {line.line_id}: {refused}") from None

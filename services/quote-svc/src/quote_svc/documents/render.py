@@ -6,7 +6,10 @@ network. Every figure is written here in Python, so the template only places str
 (`q2c_shared.billing.preview`), so the document never promises what the invoices will not say.
 """
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 
 import jinja2
@@ -78,10 +81,20 @@ class InvoiceRow:
 
 
 def render_quote_pdf(
-    *, quote: QuotePublic, account: AccountPublic, settings: QuoteSettings
+    *,
+    quote: QuotePublic,
+    account: AccountPublic,
+    settings: QuoteSettings,
+    subscription_starts: Mapping[uuid.UUID, date] | None = None,
 ) -> bytes:
-    """The quote as a PDF document. CPU-bound: call it off the event loop."""
-    html = render_quote_html(quote=quote, account=account, settings=settings)
+    """The quote as a PDF document. CPU-bound: call it off the event loop.
+
+    `subscription_starts`: for an amendment's lines, by line id, the start of the subscription
+    each changes, so its first invoices are cut on that subscription's period grid.
+    """
+    html = render_quote_html(
+        quote=quote, account=account, settings=settings, subscription_starts=subscription_starts
+    )
     # Only data: URLs (the embedded logo) may be loaded: a document never fetches anything.
     fetcher = URLFetcher(allowed_protocols={"data"})
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
@@ -93,14 +106,18 @@ def render_quote_pdf(
 
 
 def render_quote_html(
-    *, quote: QuotePublic, account: AccountPublic, settings: QuoteSettings
+    *,
+    quote: QuotePublic,
+    account: AccountPublic,
+    settings: QuoteSettings,
+    subscription_starts: Mapping[uuid.UUID, date] | None = None,
 ) -> str:
     """The HTML the PDF is printed from (handy to inspect a layout in a browser)."""
     currency = quote.currency
     seller = quote.legal_entity or settings.document_default_legal_entity
     names = {str(line.id): line.product_name for line in quote.lines}
     preview = first_invoices(
-        [_charge_line(quote, line) for line in quote.lines],
+        [_charge_line(quote, line, subscription_starts or {}) for line in quote.lines],
         billing_day_of_month=quote.billing_day_of_month,
         currency=currency,
         count=PREVIEW_COUNT,
@@ -139,8 +156,11 @@ def render_quote_html(
     )
 
 
-def _charge_line(quote: QuotePublic, line: QuoteLinePublic) -> ChargeLine:
-    """A quote line as the billing engine sees it: its order product will run the quote's term."""
+def _charge_line(
+    quote: QuotePublic, line: QuoteLinePublic, subscription_starts: Mapping[uuid.UUID, date]
+) -> ChargeLine:
+    """A quote line as the billing engine sees it: its order product will run the quote's term,
+    on the period grid of the subscription it changes, if any."""
     return ChargeLine(
         line_id=str(line.id),
         charge_type=line.charge_type,
@@ -150,6 +170,7 @@ def _charge_line(quote: QuotePublic, line: QuoteLinePublic) -> ChargeLine:
         end_date=quote.end_date,
         monthly_amount=line.monthly_amount,
         amount=line.amount,
+        grid_start=subscription_starts.get(line.id),
     )
 
 
