@@ -10,9 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.bulk_sql import one_of
 from invoice_svc.core.tax import BillToTaxProfile
-from invoice_svc.models import (
-    BillToAccount,
-)
+from invoice_svc.models import BillToAccount
 
 
 async def upsert_bill_to_account(session: AsyncSession, values: dict[str, Any]) -> bool:

@@ -1,13 +1,7 @@
 """What gapless document numbers per legal entity look like: `INV-000001`, `INV-000002`, ...
 
-Pure: number_series.py advances the series in the database.
-
-A PostgreSQL sequence would leave gaps (a rolled-back transaction never returns its value), and
-tax authorities want invoice numbers without gaps. So the series is a row per (legal entity,
-kind) that posting advances in its own transaction, with one upsert whose row lock lasts until
-that transaction ends: a posting that rolls back gives its numbers back, and two postings in one
-series take turns. Numbers are assigned at posting only, never to drafts, so a deleted draft
-leaves no hole.
+Pure: number_series.py advances a series in the database (and says why it is gapless); this
+module says which series a document belongs to and how its numbers are spelled.
 """
 
 from enum import StrEnum

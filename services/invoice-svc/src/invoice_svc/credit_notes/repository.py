@@ -10,17 +10,8 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.bulk_sql import one_of, unnest
-from invoice_svc.models import (
-    BillingPeriod,
-    CreditNote,
-    CreditNoteLine,
-    Invoice,
-    InvoiceLine,
-)
-from invoice_svc.statuses import (
-    CreditNoteStatus,
-    PeriodStatus,
-)
+from invoice_svc.models import BillingPeriod, CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from invoice_svc.statuses import CreditNoteStatus, PeriodStatus
 from q2c_shared.db import copy_rows
 
 _periods = BillingPeriod.__table__

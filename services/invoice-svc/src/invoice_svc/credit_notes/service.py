@@ -36,14 +36,8 @@ from invoice_svc.errors import (
     credit_refused,
 )
 from invoice_svc.invoices.repository import invoice_numbers
-from invoice_svc.models import (
-    CreditNote,
-    Invoice,
-)
-from invoice_svc.statuses import (
-    CreditNoteStatus,
-    InvoiceStatus,
-)
+from invoice_svc.models import CreditNote, Invoice
+from invoice_svc.statuses import CreditNoteStatus, InvoiceStatus
 from q2c_shared.pagination import PageRequest, fetch_page
 
 

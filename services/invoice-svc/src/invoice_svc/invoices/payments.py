@@ -7,9 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.core.balances import open_balance, payment_status
 from invoice_svc.invoices import repository
-from invoice_svc.models import (
-    Invoice,
-)
+from invoice_svc.models import Invoice
 from q2c_shared.events import contracts
 from q2c_shared.money import round_money
 

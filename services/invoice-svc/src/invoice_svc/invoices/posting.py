@@ -19,12 +19,8 @@ from invoice_svc.core.numbering import DocumentKind, series_key
 from invoice_svc.core.tax import line_tax
 from invoice_svc.errors import InvoiceNotDraft, InvoiceNotFound, InvoiceTotalNegative
 from invoice_svc.invoices import repository
-from invoice_svc.models import (
-    Invoice,
-)
-from invoice_svc.statuses import (
-    InvoiceStatus,
-)
+from invoice_svc.models import Invoice
+from invoice_svc.statuses import InvoiceStatus
 from invoice_svc.tax_rates.repository import tax_rate_table
 from q2c_shared.billing.terms import due_date
 from q2c_shared.money import zero

@@ -18,10 +18,7 @@ from invoice_svc.models import (
     InvoiceLine,
     PaymentApplication,
 )
-from invoice_svc.statuses import (
-    InvoiceStatus,
-    PeriodStatus,
-)
+from invoice_svc.statuses import InvoiceStatus, PeriodStatus
 from q2c_shared.db import copy_rows
 
 _schedules = BillingSchedule.__table__

@@ -12,13 +12,8 @@ from invoice_svc.bill_to_accounts.schemas import BillToPublic
 from invoice_svc.errors import InvoiceNotFound
 from invoice_svc.invoices import repository
 from invoice_svc.invoices.schemas import InvoiceLinePublic, InvoicePublic
-from invoice_svc.models import (
-    BillToAccount,
-    Invoice,
-)
-from invoice_svc.statuses import (
-    InvoiceStatus,
-)
+from invoice_svc.models import BillToAccount, Invoice
+from invoice_svc.statuses import InvoiceStatus
 from q2c_shared.pagination import PageRequest, fetch_page
 
 

@@ -11,15 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from invoice_svc.bulk_sql import one_of
 from invoice_svc.core.drafting import DueCharge
-from invoice_svc.models import (
-    BillingPeriod,
-    BillingSchedule,
-    InvoiceRun,
-)
-from invoice_svc.statuses import (
-    InvoiceRunStatus,
-    PeriodStatus,
-)
+from invoice_svc.models import BillingPeriod, BillingSchedule, InvoiceRun
+from invoice_svc.statuses import InvoiceRunStatus, PeriodStatus
 
 _schedules = BillingSchedule.__table__
 _periods = BillingPeriod.__table__

@@ -3,13 +3,9 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_svc.models import (
-    InvoiceRun,
-)
+from invoice_svc.models import InvoiceRun
 from invoice_svc.runs.schemas import InvoiceRunCreate
-from invoice_svc.statuses import (
-    InvoiceRunStatus,
-)
+from invoice_svc.statuses import InvoiceRunStatus
 from q2c_shared.pagination import PageRequest, fetch_page
 
 

@@ -10,10 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.bulk_sql import one_of
-from invoice_svc.models import (
-    BillingPeriod,
-    BillingSchedule,
-)
+from invoice_svc.models import BillingPeriod, BillingSchedule
 
 _schedules = BillingSchedule.__table__
 _periods = BillingPeriod.__table__

@@ -12,9 +12,7 @@ from invoice_svc.core.scheduling import periods_of
 from invoice_svc.models import BillingSchedule
 from invoice_svc.schedules import repository
 from invoice_svc.schedules.schemas import BillingPeriodPublic, BillingSchedulePublic
-from invoice_svc.statuses import (
-    PeriodStatus,
-)
+from invoice_svc.statuses import PeriodStatus
 from q2c_shared.billing.periods import BillingPeriod
 from q2c_shared.billing.terms import PaymentTerm
 from q2c_shared.events import contracts

@@ -9,9 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.core.tax import TaxRate as TaxRateRule
 from invoice_svc.core.tax import TaxRateTable
-from invoice_svc.models import (
-    TaxRate,
-)
+from invoice_svc.models import TaxRate
 
 
 async def insert_tax_rate(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:

@@ -8,9 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.core.tax import jurisdiction_key
 from invoice_svc.errors import TaxRateExists, TaxRateNotFound
-from invoice_svc.models import (
-    TaxRate,
-)
+from invoice_svc.models import TaxRate
 from invoice_svc.tax_rates import repository
 from invoice_svc.tax_rates.schemas import TaxRateCreate, TaxRateUpdate
 from q2c_shared.ids import new_id
