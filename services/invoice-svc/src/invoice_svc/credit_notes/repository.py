@@ -13,6 +13,7 @@ from invoice_svc.bulk_sql import one_of, unnest
 from invoice_svc.models import BillingPeriod, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from invoice_svc.statuses import CreditNoteStatus, PeriodStatus
 from q2c_shared.db import copy_rows
+from q2c_shared.pagination import PageRequest, fetch_page
 
 _periods = BillingPeriod.__table__
 _invoices = Invoice.__table__
@@ -115,3 +116,22 @@ async def credit_note_lines(
     for line in result:
         grouped[line.credit_note_id].append(line)
     return grouped
+
+
+async def page_of_credit_notes(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None,
+    invoice_id: uuid.UUID | None,
+    status: CreditNoteStatus | None,
+) -> tuple[list[CreditNote], str | None]:
+    """A page of credit notes, newest first, by the filters given (None: not filtered)."""
+    statement = select(CreditNote)
+    if account_id is not None:
+        statement = statement.where(CreditNote.account_id == account_id)
+    if invoice_id is not None:
+        statement = statement.where(CreditNote.invoice_id == invoice_id)
+    if status is not None:
+        statement = statement.where(CreditNote.status == status)
+    return await fetch_page(session, statement, CreditNote.id, page)

@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.bill_to_accounts.repository import bill_to_accounts
@@ -38,7 +37,7 @@ from invoice_svc.errors import (
 from invoice_svc.invoices.repository import invoice_numbers
 from invoice_svc.models import CreditNote, Invoice
 from invoice_svc.statuses import CreditNoteStatus, InvoiceStatus
-from q2c_shared.pagination import PageRequest, fetch_page
+from q2c_shared.pagination import PageRequest
 
 
 async def credit_invoice(
@@ -133,14 +132,9 @@ async def list_credit_notes(
     invoice_id: uuid.UUID | None,
     status: CreditNoteStatus | None,
 ) -> tuple[list[CreditNotePublic], str | None]:
-    statement = select(CreditNote)
-    if account_id is not None:
-        statement = statement.where(CreditNote.account_id == account_id)
-    if invoice_id is not None:
-        statement = statement.where(CreditNote.invoice_id == invoice_id)
-    if status is not None:
-        statement = statement.where(CreditNote.status == status)
-    notes, next_cursor = await fetch_page(session, statement, CreditNote.id, page)
+    notes, next_cursor = await repository.page_of_credit_notes(
+        session, page, account_id=account_id, invoice_id=invoice_id, status=status
+    )
     return await _credit_notes_public(session, notes), next_cursor
 
 

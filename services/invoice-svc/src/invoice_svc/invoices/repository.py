@@ -20,6 +20,7 @@ from invoice_svc.models import (
 )
 from invoice_svc.statuses import InvoiceStatus, PeriodStatus
 from q2c_shared.db import copy_rows
+from q2c_shared.pagination import PageRequest, fetch_page
 
 _schedules = BillingSchedule.__table__
 _periods = BillingPeriod.__table__
@@ -210,3 +211,25 @@ async def record_payment_unapplied(
         ).returning(PaymentApplication.allocation_id)
     )
     return changed is not None
+
+
+async def page_of_invoices(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    account_id: uuid.UUID | None,
+    order_id: uuid.UUID | None,
+    invoice_run_id: uuid.UUID | None,
+    status: InvoiceStatus | None,
+) -> tuple[list[Invoice], str | None]:
+    """A page of invoices, newest first, by the filters given (None: not filtered)."""
+    statement = select(Invoice)
+    if account_id is not None:
+        statement = statement.where(Invoice.account_id == account_id)
+    if order_id is not None:
+        statement = statement.where(invoices_of_order(order_id))
+    if invoice_run_id is not None:
+        statement = statement.where(Invoice.invoice_run_id == invoice_run_id)
+    if status is not None:
+        statement = statement.where(Invoice.status == status)
+    return await fetch_page(session, statement, Invoice.id, page)

@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.bill_to_accounts.repository import bill_to_accounts
@@ -14,7 +13,7 @@ from invoice_svc.invoices import repository
 from invoice_svc.invoices.schemas import InvoiceLinePublic, InvoicePublic
 from invoice_svc.models import BillToAccount, Invoice
 from invoice_svc.statuses import InvoiceStatus
-from q2c_shared.pagination import PageRequest, fetch_page
+from q2c_shared.pagination import PageRequest
 
 
 async def list_invoices(
@@ -26,16 +25,14 @@ async def list_invoices(
     invoice_run_id: uuid.UUID | None,
     status: InvoiceStatus | None,
 ) -> tuple[list[InvoicePublic], str | None]:
-    statement = select(Invoice)
-    if account_id is not None:
-        statement = statement.where(Invoice.account_id == account_id)
-    if order_id is not None:
-        statement = statement.where(repository.invoices_of_order(order_id))
-    if invoice_run_id is not None:
-        statement = statement.where(Invoice.invoice_run_id == invoice_run_id)
-    if status is not None:
-        statement = statement.where(Invoice.status == status)
-    invoices, next_cursor = await fetch_page(session, statement, Invoice.id, page)
+    invoices, next_cursor = await repository.page_of_invoices(
+        session,
+        page,
+        account_id=account_id,
+        order_id=order_id,
+        invoice_run_id=invoice_run_id,
+        status=status,
+    )
     lines = await repository.lines_by_invoice(session, [invoice.id for invoice in invoices])
     bill_tos = await bill_to_accounts(session, list({invoice.account_id for invoice in invoices}))
     items = [

@@ -13,6 +13,7 @@ from invoice_svc.bulk_sql import one_of
 from invoice_svc.core.drafting import DueCharge
 from invoice_svc.models import BillingPeriod, BillingSchedule, InvoiceRun
 from invoice_svc.statuses import InvoiceRunStatus, PeriodStatus
+from q2c_shared.pagination import PageRequest, fetch_page
 
 _schedules = BillingSchedule.__table__
 _periods = BillingPeriod.__table__
@@ -200,3 +201,16 @@ async def finish_run(
         .where(_runs.c.id == run_id)
         .values(status=status, error=error, finished_at=func.now())
     )
+
+
+async def page_of_runs(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    status: InvoiceRunStatus | None,
+) -> tuple[list[InvoiceRun], str | None]:
+    """A page of invoice runs, newest first, by the filters given (None: not filtered)."""
+    statement = select(InvoiceRun)
+    if status is not None:
+        statement = statement.where(InvoiceRun.status == status)
+    return await fetch_page(session, statement, InvoiceRun.id, page)

@@ -1,12 +1,12 @@
 """Invoice runs as the API sees them: queued, listed."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.models import InvoiceRun
+from invoice_svc.runs import repository
 from invoice_svc.runs.schemas import InvoiceRunCreate
 from invoice_svc.statuses import InvoiceRunStatus
-from q2c_shared.pagination import PageRequest, fetch_page
+from q2c_shared.pagination import PageRequest
 
 
 async def create_invoice_run(session: AsyncSession, body: InvoiceRunCreate) -> InvoiceRun:
@@ -27,7 +27,4 @@ async def create_invoice_run(session: AsyncSession, body: InvoiceRunCreate) -> I
 async def list_invoice_runs(
     session: AsyncSession, page: PageRequest, *, status: InvoiceRunStatus | None
 ) -> tuple[list[InvoiceRun], str | None]:
-    statement = select(InvoiceRun)
-    if status is not None:
-        statement = statement.where(InvoiceRun.status == status)
-    return await fetch_page(session, statement, InvoiceRun.id, page)
+    return await repository.page_of_runs(session, page, status=status)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.bulk_sql import one_of
 from invoice_svc.models import BillingPeriod, BillingSchedule
+from q2c_shared.pagination import PageRequest, fetch_page
 
 _schedules = BillingSchedule.__table__
 _periods = BillingPeriod.__table__
@@ -49,3 +50,22 @@ async def periods_by_schedule(
     for period in result.scalars():
         grouped[period.billing_schedule_id].append(period)
     return grouped
+
+
+async def page_of_schedules(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    order_id: uuid.UUID | None,
+    account_id: uuid.UUID | None,
+    bill_to_account_id: uuid.UUID | None,
+) -> tuple[list[BillingSchedule], str | None]:
+    """A page of billing schedules, newest first, by the filters given (None: not filtered)."""
+    statement = select(BillingSchedule)
+    if order_id is not None:
+        statement = statement.where(BillingSchedule.order_id == order_id)
+    if account_id is not None:
+        statement = statement.where(BillingSchedule.account_id == account_id)
+    if bill_to_account_id is not None:
+        statement = statement.where(BillingSchedule.bill_to_account_id == bill_to_account_id)
+    return await fetch_page(session, statement, BillingSchedule.id, page)

@@ -4,12 +4,10 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.core.grouping import BillableCharge, invoice_key
 from invoice_svc.core.scheduling import periods_of
-from invoice_svc.models import BillingSchedule
 from invoice_svc.schedules import repository
 from invoice_svc.schedules.schemas import BillingPeriodPublic, BillingSchedulePublic
 from invoice_svc.statuses import PeriodStatus
@@ -17,7 +15,7 @@ from q2c_shared.billing.periods import BillingPeriod
 from q2c_shared.billing.terms import PaymentTerm
 from q2c_shared.events import contracts
 from q2c_shared.ids import new_id
-from q2c_shared.pagination import PageRequest, fetch_page
+from q2c_shared.pagination import PageRequest
 
 
 async def create_billing_schedules(
@@ -118,14 +116,13 @@ async def list_billing_schedules(
     account_id: uuid.UUID | None,
     bill_to_account_id: uuid.UUID | None,
 ) -> tuple[list[BillingSchedulePublic], str | None]:
-    statement = select(BillingSchedule)
-    if order_id is not None:
-        statement = statement.where(BillingSchedule.order_id == order_id)
-    if account_id is not None:
-        statement = statement.where(BillingSchedule.account_id == account_id)
-    if bill_to_account_id is not None:
-        statement = statement.where(BillingSchedule.bill_to_account_id == bill_to_account_id)
-    schedules, next_cursor = await fetch_page(session, statement, BillingSchedule.id, page)
+    schedules, next_cursor = await repository.page_of_schedules(
+        session,
+        page,
+        order_id=order_id,
+        account_id=account_id,
+        bill_to_account_id=bill_to_account_id,
+    )
     periods = await repository.periods_by_schedule(session, [s.id for s in schedules])
     return [
         BillingSchedulePublic.model_validate(

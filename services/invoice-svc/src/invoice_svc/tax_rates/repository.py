@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoice_svc.core.tax import TaxRate as TaxRateRule
 from invoice_svc.core.tax import TaxRateTable
 from invoice_svc.models import TaxRate
+from q2c_shared.pagination import PageRequest, fetch_page
 
 
 async def insert_tax_rate(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
@@ -30,3 +31,19 @@ async def tax_rate_table(session: AsyncSession) -> TaxRateTable:
         TaxRateRule(country=country, region=region, tax_code=tax_code, rate_percent=rate)
         for country, region, tax_code, rate in result
     )
+
+
+async def page_of_tax_rates(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    country: str | None,
+    tax_code: str | None,
+) -> tuple[list[TaxRate], str | None]:
+    """A page of tax rates, newest first, by the filters given (None: not filtered)."""
+    statement = select(TaxRate)
+    if country is not None:
+        statement = statement.where(TaxRate.country == country.upper())
+    if tax_code is not None:
+        statement = statement.where(TaxRate.tax_code == tax_code)
+    return await fetch_page(session, statement, TaxRate.id, page)

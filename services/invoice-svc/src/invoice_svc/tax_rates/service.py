@@ -3,7 +3,6 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.core.tax import jurisdiction_key
@@ -12,7 +11,7 @@ from invoice_svc.models import TaxRate
 from invoice_svc.tax_rates import repository
 from invoice_svc.tax_rates.schemas import TaxRateCreate, TaxRateUpdate
 from q2c_shared.ids import new_id
-from q2c_shared.pagination import PageRequest, fetch_page
+from q2c_shared.pagination import PageRequest
 
 
 async def create_tax_rate(session: AsyncSession, body: TaxRateCreate) -> TaxRate:
@@ -56,12 +55,7 @@ async def list_tax_rates(
     country: str | None,
     tax_code: str | None,
 ) -> tuple[list[TaxRate], str | None]:
-    statement = select(TaxRate)
-    if country is not None:
-        statement = statement.where(TaxRate.country == country.upper())
-    if tax_code is not None:
-        statement = statement.where(TaxRate.tax_code == tax_code)
-    return await fetch_page(session, statement, TaxRate.id, page)
+    return await repository.page_of_tax_rates(session, page, country=country, tax_code=tax_code)
 
 
 async def get_tax_rate(session: AsyncSession, tax_rate_id: uuid.UUID) -> TaxRate:
