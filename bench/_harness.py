@@ -1,6 +1,7 @@
 """What the benchmarks share: a fresh database to run against, the measurement of the timed part
-(wall clock, the process's CPU and peak RSS, PostgreSQL's active and CPU seconds), progress
-lines and the results block.
+(wall clock, the process's CPU and peak RSS, PostgreSQL's active and CPU seconds), the floor it
+is compared with (the same rows written with plain COPY, in the same run), progress lines and
+the results block.
 
 The scripts import it as `_harness` (bench/ is on `sys.path` when a script runs; the smoke tests
 that load a script put it there too).
@@ -8,6 +9,7 @@ that load a script put it there too).
 
 import argparse
 import asyncio
+import io
 import resource
 import shutil
 import sys
@@ -163,6 +165,8 @@ class Measurement:
     peak_rss_bytes: int | None
     postgres_active_seconds: float | None = None
     postgres_cpu_seconds: float | None = None
+    floor: "Floor | None" = None
+    """The same rows written with plain COPY (`copy_floor`), measured after the timed part."""
 
 
 class Meter:
@@ -294,6 +298,75 @@ def _peak_rss_bytes() -> int | None:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+# --- the floor ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """Rows the timed part wrote: those of `table` that `where` (SQL) selects."""
+
+    table: str
+    where: str = "true"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Floor:
+    seconds: float
+    rows: int
+    """Rows written, in every table together."""
+
+
+async def copy_floor(
+    database_url: str, written: Sequence[WrittenRows], progress: Progress
+) -> Floor:
+    """The floor of the timed part: the rows it wrote, written again with plain COPY.
+
+    The rows are read back (untimed), then copied in one transaction into empty copies of their
+    tables (`LIKE ... INCLUDING ALL`: the same columns, defaults, checks and indexes, no foreign
+    keys), on the same server with the same durability, after a `CHECKPOINT` as the timed part
+    had. No billing engine writing those rows can beat that on this machine, so the ratio of
+    the timed part to it is what to compare between runs on a machine whose speed drifts."""
+    connection = await asyncpg.connect(_libpq_dsn(database_url))
+    copies: list[tuple[str, io.BytesIO]] = []
+    rows = 0
+    try:
+        for source in written:
+            buffer = io.BytesIO()
+            status = await connection.copy_from_query(
+                f"SELECT * FROM {source.table} WHERE {source.where}",
+                output=buffer,
+                format="binary",
+            )
+            rows += int(status.split()[-1])
+            copy = f"bench_floor_{source.table}"
+            await connection.execute(f"DROP TABLE IF EXISTS {copy}")
+            await connection.execute(f"CREATE TABLE {copy} (LIKE {source.table} INCLUDING ALL)")
+            copies.append((copy, buffer))
+        await connection.execute("CHECKPOINT")
+        progress(f"floor: COPY the same {rows:,} rows into {len(copies)} empty table copies")
+        started = time.perf_counter()
+        async with connection.transaction():
+            for copy, buffer in copies:
+                buffer.seek(0)
+                await connection.copy_to_table(copy, source=buffer, format="binary")
+        seconds = time.perf_counter() - started
+        for copy, _ in copies:
+            await connection.execute(f"DROP TABLE {copy}")
+    finally:
+        await connection.close()
+    return Floor(seconds=seconds, rows=rows)
+
+
+def floor_rows(measurement: Measurement, *, timed_part: str) -> list[tuple[str, str]]:
+    """The floor's rows of the results block: its time, and the timed part's ratio to it."""
+    floor = measurement.floor
+    assert floor is not None
+    return [
+        (f"floor: the same {floor.rows:,} rows by plain COPY (s)", f"{floor.seconds:.2f}"),
+        (f"{timed_part} / floor", f"{measurement.seconds / floor.seconds:.2f}x"),
+    ]
+
+
 # --- output ---------------------------------------------------------------------------------
 
 
@@ -311,6 +384,7 @@ def measurement_rows(measurement: Measurement, *, timed_part: str) -> list[tuple
         ("bench process CPU seconds", f"{measurement.process_cpu_seconds:.2f}"),
         ("PostgreSQL active seconds, all sessions", seconds(measurement.postgres_active_seconds)),
         ("PostgreSQL CPU seconds, all processes", seconds(measurement.postgres_cpu_seconds)),
+        *([] if measurement.floor is None else floor_rows(measurement, timed_part=timed_part)),
     ]
 
 

@@ -39,6 +39,7 @@ async def test_the_benchmark_bills_50_accounts_of_2_products_and_verifies_them(d
         seeded = await bench.seed(database, config)
         measured = await bench.run_invoice_run(database, config)
         verification = await bench.verify(database, measured.run_id, config)
+        floor = await bench.copy_floor(database_url, bench.INVOICE_RUN_WRITES, lambda _: None)
     finally:
         await database.dispose()
 
@@ -47,3 +48,7 @@ async def test_the_benchmark_bills_50_accounts_of_2_products_and_verifies_them(d
     assert (verification.invoices, verification.lines, verification.posted) == (50, 100, 50)
     assert verification.outbox_events == 50
     assert (verification.first_number, verification.last_number) == ("INV-000001", "INV-000050")
+    # The floor writes again what the run wrote: its run row, 50 invoices, 100 lines, 100 billed
+    # periods, the number series and 50 InvoicePosted events.
+    assert floor.rows == 1 + 50 + 100 + 100 + 1 + 50
+    assert floor.seconds > 0

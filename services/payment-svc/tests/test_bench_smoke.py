@@ -43,6 +43,7 @@ async def test_the_benchmark_allocates_55_payments_over_60_accounts_and_verifies
         items = bench.payment_items(seeded.account_ids, config)
         measured = await bench.allocate_payments(database, items, config)
         verification = await bench.verify(database, config)
+        floor = await bench.copy_floor(database_url, bench.ALLOCATION_WRITES, lambda _: None)
     finally:
         await database.dispose()
 
@@ -65,3 +66,7 @@ async def test_the_benchmark_allocates_55_payments_over_60_accounts_and_verifies
     credit = sum(Decimal("25.00") + Decimal(n % 100) / 100 for n in range(5, 56, 6))
     assert verification.unallocated == credit
     assert verification.amount == verification.allocated + verification.unallocated
+    # The floor writes again what allocating wrote: the payments, their allocations, the
+    # receivables they paid (one payment per account: a receivable per allocation) and the
+    # events.
+    assert floor.rows == 55 + 2 * verification.allocations + verification.events_written
