@@ -196,3 +196,26 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 """OpenAPI `responses=` for routes, so partners see the problem shape."""
+
+
+def problem_responses(*errors: type[Problem]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` naming each error a route can raise (its stable code and the first
+    paragraph of its docstring), by status, after what the status means for every route (a 422
+    is also any malformed input)."""
+    by_status: dict[int, list[type[Problem]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, []).append(error)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, classes in sorted(by_status.items()):
+        general = PROBLEM_RESPONSES.get(status, {}).get("description", "")
+        named = " ".join(f"`{error.code}`: {_first_paragraph(error)}" for error in classes)
+        responses[status] = {
+            "model": ProblemDetails,
+            "content": PROBLEM_CONTENT,
+            "description": f"{general} {named}".strip(),
+        }
+    return responses
+
+
+def _first_paragraph(error: type[Problem]) -> str:
+    return " ".join((error.__doc__ or error.title).split("\n\n")[0].split())

@@ -3,18 +3,15 @@ rendered as RFC 9457 problem details (`q2c_shared.problems`). Each route lists t
 raise in `responses=` (`problem_responses`), so the OpenAPI document shows them."""
 
 import uuid
-from typing import Any
 
 from invoice_svc.core.crediting import CreditRefused
 from q2c_shared.problems import (
-    PROBLEM_CONTENT,
-    PROBLEM_RESPONSES,
     Conflict,
     NotFound,
     Problem,
-    ProblemDetails,
     Unprocessable,
 )
+from q2c_shared.problems import problem_responses as problem_responses
 
 
 class _NotFoundById(NotFound):
@@ -137,25 +134,3 @@ def credit_refused(refused: CreditRefused) -> Problem:
         if error.code == refused.code:
             return error(str(refused))
     raise AssertionError(f"unmapped credit refusal {refused.code!r}")  # a new code needs a class
-
-
-def problem_responses(*errors: type[Problem]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` naming each error a route can raise, by status, after what the
-    status means for every route (a 422 is also any malformed input)."""
-    by_status: dict[int, list[type[Problem]]] = {}
-    for error in errors:
-        by_status.setdefault(error.status, []).append(error)
-    responses: dict[int | str, dict[str, Any]] = {}
-    for status, classes in sorted(by_status.items()):
-        general = PROBLEM_RESPONSES.get(status, {}).get("description", "")
-        named = " ".join(f"`{error.code}`: {_first_line(error)}" for error in classes)
-        responses[status] = {
-            "model": ProblemDetails,
-            "content": PROBLEM_CONTENT,
-            "description": f"{general} {named}".strip(),
-        }
-    return responses
-
-
-def _first_line(error: type[Problem]) -> str:
-    return " ".join((error.__doc__ or error.title).split("\n\n")[0].split())

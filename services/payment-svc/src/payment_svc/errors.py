@@ -6,17 +6,12 @@ The payment gateways' own errors (`invalid_signature`, `invalid_event`,
 `gateway_not_configured`) live with the gateways (`gateways/base.py`).
 """
 
-from typing import Any
-
 from q2c_shared.problems import (
-    PROBLEM_CONTENT,
-    PROBLEM_RESPONSES,
     Conflict,
     NotFound,
-    Problem,
-    ProblemDetails,
     Unprocessable,
 )
+from q2c_shared.problems import problem_responses as problem_responses
 
 
 class PaymentNotFound(NotFound):
@@ -96,25 +91,3 @@ class UnsupportedFormat(Unprocessable):
     """The route does not offer the `format` asked for."""
 
     code = "unsupported_format"
-
-
-def problem_responses(*errors: type[Problem]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` naming each error a route can raise, by status, after what the
-    status means for every route (a 422 is also any malformed input)."""
-    by_status: dict[int, list[type[Problem]]] = {}
-    for error in errors:
-        by_status.setdefault(error.status, []).append(error)
-    responses: dict[int | str, dict[str, Any]] = {}
-    for status, classes in sorted(by_status.items()):
-        general = PROBLEM_RESPONSES.get(status, {}).get("description", "")
-        named = " ".join(f"`{error.code}`: {_first_line(error)}" for error in classes)
-        responses[status] = {
-            "model": ProblemDetails,
-            "content": PROBLEM_CONTENT,
-            "description": f"{general} {named}".strip(),
-        }
-    return responses
-
-
-def _first_line(error: type[Problem]) -> str:
-    return " ".join((error.__doc__ or error.title).split("\n\n")[0].split())
