@@ -64,3 +64,46 @@ async def with_orders(
     )
     async with running_service(create_app(wired)) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def invoice_service(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[ServiceProcess]:
+    """A real invoice-svc, as operators run it, for the quote document's first invoices (its
+    preview). It keeps the bill-to accounts quote-svc announces under its topic prefix, so the
+    document's tax follows the account's address as an invoice's does."""
+    from q2c_devstack.servers import free_port
+
+    invoice_dir = SERVICE_DIR.parent / "invoice-svc"
+    port = free_port()
+    process = ServiceProcess(
+        "invoice",
+        port,
+        service_env(
+            database_url=migrated_database(postgres_server, invoice_dir, "invoice_for_quote_test"),
+            bootstrap_servers=kafka_broker.bootstrap_servers,
+            topic_prefix=unique_topic_prefix(),
+            port=port,
+        ),
+        tmp_path_factory.mktemp("invoice-svc") / "invoice-svc.log",
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+async def with_invoices(
+    settings: QuoteSettings, invoice_service: ServiceProcess
+) -> AsyncIterator[RunningService]:
+    """quote-svc asking the real invoice-svc for first invoices and announcing its accounts
+    where invoice-svc listens."""
+    wired = settings.model_copy(
+        update={
+            "invoice_service_url": invoice_service.base_url,
+            "kafka_topic_prefix": invoice_service.env["KAFKA_TOPIC_PREFIX"],
+        }
+    )
+    async with running_service(create_app(wired)) as running:
+        yield running

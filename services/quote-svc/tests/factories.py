@@ -35,6 +35,7 @@ async def create_priced_product(
     charge_type: str = "recurring",
     pricing_model: str = "per_unit",
     tiers: list[dict[str, Any]] | None = None,
+    tax_code: str = "SAAS",
 ) -> dict[str, Any]:
     product = await client.post(
         "/v1/products",
@@ -44,7 +45,7 @@ async def create_priced_product(
             "charge_type": charge_type,
             "billing_type": "advance",
             "billing_frequency": "monthly" if charge_type == "recurring" else None,
-            "tax_code": "SAAS",
+            "tax_code": tax_code,
         },
     )
     assert product.status_code == 201, product.text

@@ -51,7 +51,8 @@ def _pages(content: bytes) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in reader.pages]
 
 
-async def test_the_pdf_of_a_quote_shows_what_the_customer_signs(service):
+async def test_the_pdf_of_a_quote_shows_what_the_customer_signs(with_invoices):
+    service = with_invoices
     account, quote = await _quote(service.client)
     submitted = await service.client.post(f"/v1/quotes/{quote['id']}/submit")
     assert submitted.json()["status"] == "approved"
@@ -78,11 +79,23 @@ async def test_the_pdf_of_a_quote_shows_what_the_customer_signs(service):
     assert "Total contract value USD 33,980.00" in text
     assert quote["total_contract_value"] == "33980.00"
     # First invoices, as invoice-svc will bill them: 2,790.00 x 17/31 = 1,530.00 plus the
-    # setup fee on the start date, then whole months from the 1st.
-    assert "15 Jan 2026 Seat 15 Jan – 31 Jan 2026 PRORATED 1,530.00 USD 2,030.00" in text
-    assert "Setup 15 Jan 2026 500.00" in text
-    assert "1 Feb 2026 Seat 1 Feb – 28 Feb 2026 2,790.00 USD 2,790.00" in text
-    assert "1 Mar 2026 Seat 1 Mar – 31 Mar 2026 2,790.00 USD 2,790.00" in text
+    # setup fee on the start date, then whole months from the 1st, each due 30 days later.
+    # No tax rate is set up for SAAS in invoice-svc: no tax.
+    assert "INVOICE DATE 15 Jan 2026 DUE DATE 14 Feb 2026 BILLED TO Acme Corp" in text
+    assert (
+        "Seat 15 Jan – 31 Jan 2026 1,530.00 — 0.00 Setup 15 Jan 2026 500.00 — 0.00 "
+        "Subtotal 2,030.00 Tax 0.00 Total USD 2,030.00"
+    ) in text
+    assert "INVOICE DATE 1 Feb 2026 DUE DATE 3 Mar 2026" in text
+    assert (
+        "Seat 1 Feb – 28 Feb 2026 2,790.00 — 0.00 Subtotal 2,790.00 Tax 0.00 Total USD 2,790.00"
+        in text
+    )
+    assert "INVOICE DATE 1 Mar 2026 DUE DATE 31 Mar 2026" in text
+    assert (
+        "Seat 1 Mar – 31 Mar 2026 2,790.00 — 0.00 Subtotal 2,790.00 Tax 0.00 Total USD 2,790.00"
+        in text
+    )
     assert "1 Apr 2026" not in text
     assert "TERMS AND CONDITIONS" in text and "SIGNATURE" in text and "TITLE" in text
     assert "DRAFT" not in text
@@ -92,7 +105,8 @@ async def test_the_pdf_of_a_quote_shows_what_the_customer_signs(service):
     )
 
 
-async def test_a_draft_quote_is_watermarked_draft_on_every_page(service):
+async def test_a_draft_quote_is_watermarked_draft_on_every_page(with_invoices):
+    service = with_invoices
     _, quote = await _quote(service.client)
 
     response = await service.client.get(f"/v1/quotes/{quote['id']}/pdf")
@@ -155,6 +169,7 @@ async def test_brand_page_size_and_terms_come_from_settings(service, settings, t
             quote=QuotePublic.model_validate(quote),
             account=AccountPublic.model_validate(account),
             settings=branded,
+            first_invoices=[],
         )
 
     reader = pypdf.PdfReader(io.BytesIO(content))
@@ -172,7 +187,10 @@ async def test_the_default_page_is_a4_and_the_seller_falls_back_to_the_default(s
     without_entity = QuotePublic.model_validate(quote | {"legal_entity": None})
 
     content = render_quote_pdf(
-        quote=without_entity, account=AccountPublic.model_validate(account), settings=settings
+        quote=without_entity,
+        account=AccountPublic.model_validate(account),
+        settings=settings,
+        first_invoices=[],
     )
 
     box = pypdf.PdfReader(io.BytesIO(content)).pages[0].mediabox
@@ -197,7 +215,10 @@ async def test_an_amendment_line_shows_the_change_it_is_priced_on(service, setti
     text = " ".join(
         _pages(
             render_quote_pdf(
-                quote=amendment, account=AccountPublic.model_validate(account), settings=settings
+                quote=amendment,
+                account=AccountPublic.model_validate(account),
+                settings=settings,
+                first_invoices=[],
             )
         )
     )

@@ -202,6 +202,12 @@ class OrderServiceUnavailable(ServiceUnavailable):
     code, title = "order_service_unavailable", "Order service unavailable"
 
 
+class InvoiceServiceUnavailable(ServiceUnavailable):
+    """invoice-svc, which drafts a quote document's first invoices, is away; nothing rendered."""
+
+    code, title = "invoice_service_unavailable", "Invoice service unavailable"
+
+
 def problem_responses(*errors: type[Problem]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` naming each error a route can raise, by status, after what the
     status means for every route (a 422 is also any malformed input)."""

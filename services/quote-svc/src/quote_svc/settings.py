@@ -38,6 +38,18 @@ class QuoteSettings(ServiceSettings):
         5.0, gt=0, description="How long to wait for order-svc before answering 503."
     )
 
+    # invoice-svc, asked for the quote document's first invoices (POST /v1/invoices/preview).
+    invoice_service_url: str = Field(
+        "http://127.0.0.1:8003",
+        description="Base URL of invoice-svc, which drafts the first invoices a quote shows.",
+    )
+    invoice_service_api_key: str | None = Field(
+        None, description="Bearer key for invoice-svc; unset: the first of Q2C_API_KEYS."
+    )
+    invoice_service_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long to wait for invoice-svc before answering 503."
+    )
+
     # The quote document (GET /v1/quotes/{id}/pdf).
     document_brand_name: str = Field(
         "q2c", min_length=1, max_length=80, description="Name in the document's wordmark."

@@ -1,7 +1,10 @@
-"""First invoices: what a quote would bill on its first billing dates.
+"""First billing dates: what a quote's lines would bill on their first billing dates.
 
-The same period engine invoice-svc bills with (`q2c_shared.billing.periods`), so the preview on a
-quote document never disagrees with the invoices that follow. Pure: lines in, dated amounts out.
+The quote document takes its first invoices from invoice-svc's preview (split, dated and taxed
+by the invoice generator itself); this is only for an amendment's change, which that preview
+cannot yet cut on the period grid of the subscription it changes (docs/adr/0017). The same
+period engine invoice-svc schedules with (`q2c_shared.billing.charges`), so the dates and
+amounts never disagree with the billing schedule. Pure: lines in, dated amounts out.
 
 Every line is cut into periods exactly as a billing schedule cuts it, by the one dispatch per
 charge type (`q2c_shared.billing.charges`: recurring: prorated periods aligned to the billing

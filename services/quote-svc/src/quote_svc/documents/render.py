@@ -1,15 +1,15 @@
 """The quote document: a quote and its account in, a signable, branded PDF out.
 
 Pure apart from WeasyPrint: no database, no clock (every date comes from the quote), and no
-network. Every figure is written here in Python, so the template only places strings; the
-"First invoices" preview comes from the billing engine invoice-svc bills with
-(`q2c_shared.billing.preview`), so the document never promises what the invoices will not say.
+network. Every figure is written here in Python, so the template only places strings. The
+"First invoices" are invoice-svc's own drafts (`first_invoices`: split, dated and taxed by the
+code of an invoice run), handed in by the caller, so the document never promises what the
+invoices will not say.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from importlib import resources
 
 import jinja2
@@ -18,11 +18,12 @@ from weasyprint.urls import URLFetcher
 
 from q2c_shared.billing import charges
 from q2c_shared.billing.periods import BillingFrequency, BillingType
-from q2c_shared.billing.preview import ChargeLine, PreviewInvoice, first_invoices
+from q2c_shared.billing.preview import PreviewInvoice
 from q2c_shared.documents import BASE_STYLESHEET
 from q2c_shared.documents import formatting as fmt
 from q2c_shared.documents.images import data_url
 from quote_svc.accounts.schemas import AccountPublic
+from quote_svc.documents.invoice_client import PreviewedInvoice
 from quote_svc.quotes.schemas import QuoteLinePublic, QuotePublic
 from quote_svc.settings import QuoteSettings
 from quote_svc.statuses import QuoteStatus
@@ -48,8 +49,6 @@ _WATERMARKS = {
 
 _TITLES = {"amendment": "Amendment quote", "renewal": "Renewal quote"}
 
-PREVIEW_COUNT = 3
-
 
 @dataclass(frozen=True)
 class LineRow:
@@ -69,15 +68,37 @@ class LineRow:
 class ChargeRow:
     name: str
     period: str
+    amount: str
+    tax_rate: str
+    tax: str
+
+
+@dataclass(frozen=True)
+class ScheduledChargeRow:
+    name: str
+    period: str
     prorated: bool
     amount: str
 
 
 @dataclass(frozen=True)
-class InvoiceRow:
+class BillingDateRow:
     billable_date: str
     amount: str
+    charges: list[ScheduledChargeRow]
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice_date: str
+    due_date: str
+    bill_to: str
+    split: str | None
     charges: list[ChargeRow]
+    subtotal: str
+    tax_label: str
+    tax_total: str
+    total: str
 
 
 def render_quote_pdf(
@@ -85,15 +106,25 @@ def render_quote_pdf(
     quote: QuotePublic,
     account: AccountPublic,
     settings: QuoteSettings,
-    subscription_starts: Mapping[uuid.UUID, date] | None = None,
+    first_invoices: Sequence[PreviewedInvoice],
+    bill_to_names: Mapping[uuid.UUID, str] | None = None,
+    change_schedule: Sequence[PreviewInvoice] = (),
 ) -> bytes:
     """The quote as a PDF document. CPU-bound: call it off the event loop.
 
-    `subscription_starts`: for an amendment's lines, by line id, the start of the subscription
-    each changes, so its first invoices are cut on that subscription's period grid.
+    `first_invoices`: invoice-svc's drafts of the invoices of its first billing dates, date by
+    date; `bill_to_names`: the names of the accounts they bill, by id (the quote's account is
+    known by its own). An amendment's change, which invoice-svc cannot preview on its
+    subscription's grid yet, comes as `change_schedule` instead: its first billing dates'
+    charges, before tax.
     """
     html = render_quote_html(
-        quote=quote, account=account, settings=settings, subscription_starts=subscription_starts
+        quote=quote,
+        account=account,
+        settings=settings,
+        first_invoices=first_invoices,
+        bill_to_names=bill_to_names,
+        change_schedule=change_schedule,
     )
     # Only data: URLs (the embedded logo) may be loaded: a document never fetches anything.
     fetcher = URLFetcher(allowed_protocols={"data"})
@@ -110,18 +141,15 @@ def render_quote_html(
     quote: QuotePublic,
     account: AccountPublic,
     settings: QuoteSettings,
-    subscription_starts: Mapping[uuid.UUID, date] | None = None,
+    first_invoices: Sequence[PreviewedInvoice],
+    bill_to_names: Mapping[uuid.UUID, str] | None = None,
+    change_schedule: Sequence[PreviewInvoice] = (),
 ) -> str:
     """The HTML the PDF is printed from (handy to inspect a layout in a browser)."""
     currency = quote.currency
     seller = quote.legal_entity or settings.document_default_legal_entity
-    names = {str(line.id): line.product_name for line in quote.lines}
-    preview = first_invoices(
-        [_charge_line(quote, line, subscription_starts or {}) for line in quote.lines],
-        billing_day_of_month=quote.billing_day_of_month,
-        currency=currency,
-        count=PREVIEW_COUNT,
-    )
+    names = {account.id: account.name, **(bill_to_names or {})}
+    line_names = {str(line.id): line.product_name for line in quote.lines}
     return _ENVIRONMENT.get_template("quote.html.j2").render(
         brand={
             "name": settings.document_brand_name,
@@ -150,27 +178,13 @@ def render_quote_html(
             "contract_value": fmt.money_with_currency(quote.total_contract_value, currency),
         },
         pricing_note=_pricing_note(quote),
-        first_invoices=[_invoice_row(invoice, names, currency) for invoice in preview],
+        first_invoices=[_invoice_row(invoice, names) for invoice in first_invoices],
+        billing_dates=len({invoice.invoice_date for invoice in first_invoices}),
+        change_schedule=[
+            _billing_date_row(billing, line_names, currency) for billing in change_schedule
+        ],
         terms=_non_blank_lines(settings.document_terms),
         footer=settings.document_footer or f"{seller} · {quote.number}",
-    )
-
-
-def _charge_line(
-    quote: QuotePublic, line: QuoteLinePublic, subscription_starts: Mapping[uuid.UUID, date]
-) -> ChargeLine:
-    """A quote line as the billing engine sees it: its order product will run the quote's term,
-    on the period grid of the subscription it changes, if any."""
-    return ChargeLine(
-        line_id=str(line.id),
-        charge_type=line.charge_type,
-        billing_type=line.billing_type,
-        billing_frequency=line.billing_frequency,
-        start_date=quote.start_date,
-        end_date=quote.end_date,
-        monthly_amount=line.monthly_amount,
-        amount=line.amount,
-        grid_start=subscription_starts.get(line.id),
     )
 
 
@@ -255,18 +269,63 @@ def _pricing_note(quote: QuotePublic) -> str:
     return " ".join(sentences)
 
 
-def _invoice_row(invoice: PreviewInvoice, names: dict[str, str], currency: str) -> InvoiceRow:
+_SPLIT_BY = {
+    "contract_number": "Contract {value}",
+    "order": "Its own order",
+    "po_number": "PO {value}",
+    "legal_entity": "Billed by {value}",
+    "separate": "Invoiced on its own",
+    "invoice_group_id": "Invoice group {value}",
+}
+"""Why an invoice stands apart from the bill-to's others, by the invoice grouping it has."""
+
+
+def _invoice_row(invoice: PreviewedInvoice, names: Mapping[uuid.UUID, str]) -> InvoiceRow:
+    currency = invoice.currency
+    rates = sorted({line.tax_rate_percent for line in invoice.lines} - {None})
+    rule = invoice.grouping.get("invoice_grouping")
     return InvoiceRow(
-        billable_date=fmt.day(invoice.billable_date),
-        amount=fmt.money_with_currency(invoice.amount, currency),
+        invoice_date=fmt.day(invoice.invoice_date),
+        due_date=fmt.day(invoice.due_date),
+        bill_to=names.get(invoice.account_id, str(invoice.account_id)),
+        split=(
+            _SPLIT_BY[rule].format(value=invoice.grouping.get("grouping_value") or "none")
+            if rule in _SPLIT_BY
+            else None
+        ),
         charges=[
             ChargeRow(
-                name=names[charge.line_id],
+                name=line.description,
+                period=fmt.period(line.period_start, line.period_end),
+                amount=fmt.money(line.amount, currency),
+                tax_rate="—"
+                if line.tax_rate_percent is None
+                else fmt.percent(line.tax_rate_percent),
+                tax=fmt.money(line.tax_amount, currency),
+            )
+            for line in invoice.lines
+        ],
+        subtotal=fmt.money(invoice.subtotal, currency),
+        tax_label=" ".join(["Tax", ", ".join(fmt.percent(rate) for rate in rates)]).strip(),
+        tax_total=fmt.money(invoice.tax_total, currency),
+        total=fmt.money_with_currency(invoice.total, currency),
+    )
+
+
+def _billing_date_row(
+    billing: PreviewInvoice, line_names: Mapping[str, str], currency: str
+) -> BillingDateRow:
+    return BillingDateRow(
+        billable_date=fmt.day(billing.billable_date),
+        amount=fmt.money_with_currency(billing.amount, currency),
+        charges=[
+            ScheduledChargeRow(
+                name=line_names[charge.line_id],
                 period=fmt.period(charge.period.period_start, charge.period.period_end),
                 prorated=charge.period.prorated,
                 amount=fmt.money(charge.amount, currency),
             )
-            for charge in invoice.charges
+            for charge in billing.charges
         ],
     )
 
