@@ -91,6 +91,7 @@ def test_service_environment(key):
     assert service["read_only"] is True and service["tmpfs"] == ["/tmp"]
     if key == "quote":
         assert env["ORDER_SERVICE_URL"] == f"http://order-svc:{APPS['order']}"
+        assert env["INVOICE_SERVICE_URL"] == f"http://invoice-svc:{APPS['invoice']}"
 
 
 def test_kafka_runs_kraft_without_zookeeper():

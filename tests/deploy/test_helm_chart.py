@@ -459,6 +459,17 @@ def test_shared_config_and_quote_reads_contracts_from_this_release(render):
     assert configs["q2c-quote-svc-config"]["data"]["ORDER_SERVICE_URL"] == "http://q2c-order-svc"
 
 
+def test_quote_documents_ask_this_releases_invoice_svc_unless_told_otherwise(render):
+    quote = by_name(render(), "ConfigMap")["q2c-quote-svc-config"]["data"]
+    assert quote["INVOICE_SERVICE_URL"] == "http://q2c-invoice-svc"
+
+    elsewhere = "http://invoices.billing.svc:8003"
+    told = by_name(
+        render("--set", f"services.quote.env.INVOICE_SERVICE_URL={elsewhere}"), "ConfigMap"
+    )
+    assert told["q2c-quote-svc-config"]["data"]["INVOICE_SERVICE_URL"] == elsewhere
+
+
 # -- operators' resources ----------------------------------------------------------------------
 
 

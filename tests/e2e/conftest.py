@@ -45,8 +45,10 @@ def suite(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Suite]:
             port=ports[name],
         )
         env["LOG_FORMAT"] = "json"  # as in production; the trace test reads the log lines
-        if name == "quote":  # amendments and renewals read contracts from order-svc
+        if name == "quote":  # amendments and renewals read contracts from order-svc, and
+            # the quote document's first invoices are drafted by invoice-svc
             env["ORDER_SERVICE_URL"] = f"http://127.0.0.1:{ports['order']}"
+            env["INVOICE_SERVICE_URL"] = f"http://127.0.0.1:{ports['invoice']}"
         suite.services[name] = ServiceProcess(name, ports[name], env, logs / f"{name}-svc.log")
     try:
         for service in suite.services.values():
