@@ -92,7 +92,7 @@ async def post_drafts(
     posted_events: dict[uuid.UUID, JsonEvent] = {}
     for count, draft in enumerate(postable, start=1):
         posted_events[draft["id"]] = events.invoice_posted(draft, lines_of.get(draft["id"], ()))
-        if count % 100 == 0:
+        if count % 20 == 0:
             await asyncio.sleep(0)  # see runs.billing.bill_accounts
     postings = await _take_numbers(session, postable)
     await repository.mark_posted(session, postings)

@@ -87,7 +87,7 @@ async def bill_accounts(
     return BatchOutcome(invoices=len(invoices), posted=posted, credit_notes=len(credit_notes))
 
 
-_ACCOUNTS_PER_STEP = 50
+_ACCOUNTS_PER_STEP = 10
 
 
 def _by_bill_to(rows: list[DueCharge], *, accounts: int) -> Iterator[list[DueCharge]]:

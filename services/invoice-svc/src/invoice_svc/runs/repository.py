@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from invoice_svc.bulk_sql import one_of
@@ -102,11 +102,9 @@ async def lock_due_periods(
     """The pending periods due by `target_date` of these bill-to accounts, each with the split
     context of its schedule, locked `FOR UPDATE OF billing_periods SKIP LOCKED`: a period
     another run holds is left to that run, never billed twice."""
-    statement = _due_periods(target_date, bill_to_account_ids).with_for_update(
-        of=_periods, skip_locked=True
-    )
+    due = _pending_due(target_date, locked=True)
     make = DueCharge._make
-    return [make(row) for row in await session.execute(statement)]
+    return [make(row) for row in await session.execute(_due_charges(due, bill_to_account_ids))]
 
 
 async def read_due_periods(
@@ -118,33 +116,56 @@ async def read_due_periods(
 ) -> list[DueCharge]:
     """What `lock_due_periods` finds (of the order `order_id` only, when given), without
     locking anything: for a preview of what a run would bill, which holds up no run."""
-    statement = _due_periods(target_date, bill_to_account_ids)
+    statement = _due_charges(_pending_due(target_date, locked=False), bill_to_account_ids)
     if order_id is not None:
         statement = statement.where(_schedules.c.order_id == order_id)
     make = DueCharge._make
     return [make(row) for row in await session.execute(statement)]
 
 
-def _due_periods(target_date: date, bill_to_account_ids: Sequence[uuid.UUID]) -> Any:
-    """The pending periods due by `target_date` of these bill-to accounts as `DueCharge` rows,
-    in the order a run drafts them: by bill-to, order, order product and period.
+def _pending_due(target_date: date, *, locked: bool) -> Any:
+    """The pending periods due by `target_date` of one schedule (the outer query's), as a
+    LATERAL subquery: each schedule of the batch goes straight to its due periods through
+    `ix_billing_periods_pending_by_schedule`. Joined plainly, the planner read every pending
+    period due in the database (a run's first batches: all of them) and hashed them against
+    the batch's schedules, six times the work per batch (docs/adr/0016). `OFFSET 0` keeps the
+    subquery from being pulled up into that join. Locked, its rows are locked `FOR UPDATE
+    SKIP LOCKED` as they are found."""
+    due = (
+        select(*_PERIODS_DUE_CHARGE_FIELDS.values())
+        .where(
+            _periods.c.billing_schedule_id == _schedules.c.id,
+            _periods.c.status == PeriodStatus.PENDING,
+            _periods.c.billable_date <= target_date,
+        )
+        .offset(0)
+    )
+    if locked:
+        due = due.with_for_update(skip_locked=True)
+    return due.lateral("due")
+
+
+def _due_charges(due: Any, bill_to_account_ids: Sequence[uuid.UUID]) -> Any:
+    """The `due` periods of these bill-to accounts' schedules as `DueCharge` rows, in the
+    order a run drafts them: by bill-to, order, order product and period.
 
     The rows are made straight into `DueCharge` tuples: a SQLAlchemy `Row` looks each attribute
     up by name in Python, which over a batch's thousands of rows x twenty columns cost more
     than the query."""
+    columns = {
+        name: due.c[column.name] if column.table is _periods else column
+        for name, column in _DUE_CHARGE_COLUMNS.items()
+    }
     return (
-        select(*(_DUE_CHARGE_COLUMNS[name].label(name) for name in DueCharge._fields))
-        .join(_schedules, _schedules.c.id == _periods.c.billing_schedule_id)
-        .where(
-            _periods.c.status == PeriodStatus.PENDING,
-            _periods.c.billable_date <= target_date,
-            one_of(_schedules.c.bill_to_account_id, bill_to_account_ids),
-        )
+        select(*(columns[name].label(name) for name in DueCharge._fields))
+        .select_from(_schedules)
+        .join(due, true())
+        .where(one_of(_schedules.c.bill_to_account_id, bill_to_account_ids))
         .order_by(
             _schedules.c.bill_to_account_id,
             _schedules.c.order_id,
             _schedules.c.order_product_id,
-            _periods.c.period_start,
+            due.c.period_start,
         )
     )
 
