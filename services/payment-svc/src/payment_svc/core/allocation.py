@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ def credit_draws(balance: Decimal, credits: Iterable[Credit]) -> list[tuple[Cred
     return draws
 
 
+_oldest_first = attrgetter("due_date", "invoice_date", "invoice_id")
+"""The order debt is paid in: due date, then invoice date, then invoice id (the same order
+whatever order the invoices came in)."""
+
+
 def allocate_oldest_first(
     amount: Decimal, open_invoices: Iterable[OpenInvoice]
 ) -> tuple[list[Allocation], Decimal]:
@@ -114,10 +120,10 @@ def allocate_oldest_first(
     """
     if amount < 0:
         raise ValueError(f"a payment amount cannot be negative, got {amount}")
-    invoices = sorted(open_invoices, key=lambda i: (i.due_date, i.invoice_date, i.invoice_id))
-    duplicated = _repeated(invoice.invoice_id for invoice in invoices)
-    if duplicated:
+    invoices = sorted(open_invoices, key=_oldest_first)
+    if len({invoice.invoice_id for invoice in invoices}) < len(invoices):
         # One invoice listed twice would be paid twice over; the caller's query is wrong.
+        duplicated = _repeated(invoice.invoice_id for invoice in invoices)
         raise ValueError(f"invoices listed more than once: {', '.join(duplicated)}")
 
     allocations: list[Allocation] = []
