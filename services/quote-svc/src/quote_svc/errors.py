@@ -2,18 +2,8 @@
 rendered as RFC 9457 problem details (`q2c_shared.problems`). Each route lists the ones it can
 raise in `responses=` (`problem_responses`), so the OpenAPI document shows them."""
 
-from typing import Any
-
-from q2c_shared.problems import (
-    PROBLEM_CONTENT,
-    PROBLEM_RESPONSES,
-    Conflict,
-    NotFound,
-    Problem,
-    ProblemDetails,
-    ServiceUnavailable,
-    Unprocessable,
-)
+from q2c_shared.problems import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from q2c_shared.problems import problem_responses as problem_responses
 
 
 class AccountNotFound(NotFound):
@@ -206,25 +196,3 @@ class InvoiceServiceUnavailable(ServiceUnavailable):
     """invoice-svc, which drafts a quote document's first invoices, is away; nothing rendered."""
 
     code, title = "invoice_service_unavailable", "Invoice service unavailable"
-
-
-def problem_responses(*errors: type[Problem]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` naming each error a route can raise, by status, after what the
-    status means for every route (a 422 is also any malformed input)."""
-    by_status: dict[int, list[type[Problem]]] = {}
-    for error in errors:
-        by_status.setdefault(error.status, []).append(error)
-    responses: dict[int | str, dict[str, Any]] = {}
-    for status, classes in sorted(by_status.items()):
-        general = PROBLEM_RESPONSES.get(status, {}).get("description", "")
-        named = " ".join(f"`{error.code}`: {_first_line(error)}" for error in classes)
-        responses[status] = {
-            "model": ProblemDetails,
-            "content": PROBLEM_CONTENT,
-            "description": f"{general} {named}".strip(),
-        }
-    return responses
-
-
-def _first_line(error: type[Problem]) -> str:
-    return " ".join((error.__doc__ or error.title).split())
