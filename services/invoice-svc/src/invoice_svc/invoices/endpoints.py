@@ -117,6 +117,9 @@ async def preview_invoices(
     the same code as the run, and written nowhere (no number, no ids of their own): of the
     pending periods of `account_id` (the bill-to) or `order_id`, or of every account when
     neither is given; and of `proposed_order`, an order that does not exist yet (a quote's),
-    scheduled as it would be once activated. Nothing is locked, so a preview never holds up a
-    run. More than 1,000 invoices: 422 `preview_too_large` (narrow it by account or order)."""
-    return InvoicePreviewPublic(items=await preview.preview_invoices(session, body))
+    scheduled as it would be once activated (an amendment's changes on the period grids of the
+    subscriptions they change, given `subscription_start_date`). A bill-to whose credits
+    outweigh its charges gets a credit note from a run: it is in `credit_notes`, beside the
+    invoices in `items`. Nothing is locked, so a preview never holds up a run. More than 1,000
+    invoices and credit notes: 422 `preview_too_large` (narrow it by account or order)."""
+    return await preview.preview_invoices(session, body)

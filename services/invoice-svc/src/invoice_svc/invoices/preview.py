@@ -3,10 +3,12 @@
 The same code as a run's batch (runs/billing.py): the pending periods due by the target date,
 read as the run reads them (without its locks, so a preview holds up no run), split by
 `core.grouping`, drafted and taxed by `core.drafting` at the rates in force and the bill-tos'
-tax profiles. An order that does not exist yet (a quote's) is scheduled by the same
-`core.scheduling.periods_of` as an activated order, and its due periods drafted beside the
-others. The transaction is read-only: PostgreSQL refuses any write, so a preview can never
-bill, number or announce anything.
+tax profiles; a draft below zero is the credit note a run would issue instead
+(`core.crediting.run_credits`). An order that does not exist yet (a quote's) is scheduled by
+the same `core.scheduling.periods_of` as an activated order (an amendment's order product on
+the period grid of the subscription it changes), and its due periods drafted beside the others.
+The transaction is read-only: PostgreSQL refuses any write, so a preview can never bill, number
+or announce anything.
 """
 
 import uuid
@@ -17,14 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.bill_to_accounts.repository import tax_profiles
 from invoice_svc.core.balances import can_post
+from invoice_svc.core.crediting import credit_totals, run_credits
 from invoice_svc.core.drafting import DueCharge, InvoiceDraft, TaxContext, draft_invoices
 from invoice_svc.core.grouping import BillableCharge, group_charges, invoice_key
 from invoice_svc.core.scheduling import periods_of
+from invoice_svc.credit_notes.issuing import RUN_CREDIT_REASON
 from invoice_svc.errors import PreviewTooLarge
 from invoice_svc.invoices.preview_schemas import (
     PREVIEW_MAX_INVOICES,
+    CreditNoteLinePreview,
+    CreditNotePreview,
     InvoiceLinePreview,
     InvoicePreview,
+    InvoicePreviewPublic,
     InvoicePreviewRequest,
     ProposedOrder,
 )
@@ -35,10 +42,10 @@ from q2c_shared.events import contracts
 
 async def preview_invoices(
     session: AsyncSession, request: InvoicePreviewRequest
-) -> list[InvoicePreview]:
-    """The invoices a run for `request.target_date` would make of the pending periods asked
-    for (and of a proposed order's), drafted and taxed, in the order a run makes them. More
-    than `PREVIEW_MAX_INVOICES`: 422 `preview_too_large`."""
+) -> InvoicePreviewPublic:
+    """The invoices and credit notes a run for `request.target_date` would make of the pending
+    periods asked for (and of a proposed order's), drafted and taxed, in the order a run makes
+    them. More than `PREVIEW_MAX_INVOICES` of them: 422 `preview_too_large`."""
     await session.execute(text("SET TRANSACTION READ ONLY"))
     charges = await _pending_charges(session, request)
     unnamed: set[uuid.UUID] = set()
@@ -59,10 +66,14 @@ async def preview_invoices(
     drafts = draft_invoices(
         group_charges(charges), invoice_date=request.invoice_date or request.target_date, tax=tax
     )
-    invoices = [draft for draft in drafts if can_post(draft.total)]
-    if len(invoices) > PREVIEW_MAX_INVOICES:
+    if len(drafts) > PREVIEW_MAX_INVOICES:
         raise _too_large()
-    return [_preview(draft, unnamed) for draft in invoices]
+    return InvoicePreviewPublic(
+        items=[_preview(draft, unnamed) for draft in drafts if can_post(draft.total)],
+        credit_notes=[
+            _credit_note(draft, unnamed) for draft in drafts if not can_post(draft.total)
+        ],
+    )
 
 
 async def _pending_charges(
@@ -101,6 +112,11 @@ def _proposed_charges(
     scheduled. Ids the request did not give are made up here, and remembered in `unnamed` so
     that the preview shows none of them."""
     order_id = proposed.id or _made_up(unnamed)
+    subscription_ids = {
+        position: product.subscription_id or _made_up(unnamed)
+        for position, product in enumerate(proposed.order_products)
+        if product.subscription_start_date is not None
+    }
     snapshot = contracts.OrderSnapshot(
         id=str(order_id),
         number="",
@@ -115,22 +131,47 @@ def _proposed_charges(
             contracts.OrderProductSnapshot(
                 **product.model_dump(
                     mode="json",
-                    exclude={"id", "product_id", "billing_account_id", "subscription_id"},
+                    exclude={
+                        "id",
+                        "product_id",
+                        "billing_account_id",
+                        "subscription_id",
+                        "subscription_start_date",
+                    },
                 ),
                 id=str(product.id or _made_up(unnamed)),
                 product_id=str(product.product_id),
                 billing_account_id=_str_or_none(product.billing_account_id),
-                subscription_id=_str_or_none(product.subscription_id),
+                subscription_id=_str_or_none(
+                    subscription_ids.get(position, product.subscription_id)
+                ),
             )
-            for product in proposed.order_products
+            for position, product in enumerate(proposed.order_products)
         ],
     )
+    # The subscriptions the amendment changes, as order-svc's contract snapshot has them: only
+    # their start dates matter here, the grid their changes are cut on.
+    subscriptions = [
+        contracts.SubscriptionSnapshot(
+            id=str(subscription_ids[position]),
+            product_id=str(product.product_id),
+            quantity=product.quantity,
+            net_unit_price=product.net_unit_price,
+            start_date=product.subscription_start_date,
+            end_date=product.end_date,
+        )
+        for position, product in enumerate(proposed.order_products)
+        if product.subscription_start_date is not None
+    ]
     contract = contracts.ContractSnapshot(
         id="",
         number=proposed.contract_number or "",
         account_id=snapshot.account_id,
-        start_date=min(product.start_date for product in snapshot.order_products),
-        subscriptions=[],
+        start_date=min(
+            [product.start_date for product in snapshot.order_products]
+            + [subscription.start_date for subscription in subscriptions]
+        ),
+        subscriptions=subscriptions,
     )
     charges: list[DueCharge] = []
     for product in snapshot.order_products:
@@ -198,12 +239,8 @@ def _preview(draft: InvoiceDraft, unnamed: set[uuid.UUID]) -> InvoicePreview:
         due_date=draft.due_date,
         lines=[
             InvoiceLinePreview(
-                order_id=None if line.period.order_id in unnamed else line.period.order_id,
-                order_product_id=(
-                    None
-                    if line.period.order_product_id in unnamed
-                    else line.period.order_product_id
-                ),
+                order_id=_shown(line.period.order_id, unnamed),
+                order_product_id=_shown(line.period.order_product_id, unnamed),
                 product_id=line.period.product_id,
                 description=line.period.description,
                 period_start=line.period.period_start,
@@ -220,6 +257,44 @@ def _preview(draft: InvoiceDraft, unnamed: set[uuid.UUID]) -> InvoicePreview:
         total=draft.total,
         grouping=draft.key.explain(),
     )
+
+
+def _credit_note(draft: InvoiceDraft, unnamed: set[uuid.UUID]) -> CreditNotePreview:
+    """A draft below zero as the credit note a run issues instead (credit_notes.issuing's
+    `run_credit_note_rows`): its lines' signs turned."""
+    credits = run_credits(draft)
+    totals = credit_totals(credits, draft.key.currency)
+    return CreditNotePreview(
+        account_id=uuid.UUID(draft.key.bill_to_account_id),
+        legal_entity=draft.legal_entity,
+        currency=draft.key.currency,
+        reason=RUN_CREDIT_REASON,
+        issue_date=draft.invoice_date,
+        lines=[
+            CreditNoteLinePreview(
+                order_id=_shown(credit.order_id, unnamed),
+                order_product_id=_shown(credit.order_product_id, unnamed),
+                product_id=credit.product_id,
+                description=credit.description,
+                period_start=credit.period_start,
+                period_end=credit.period_end,
+                quantity=credit.quantity,
+                amount=credit.amount,
+                tax_rate_percent=credit.tax_rate_percent,
+                tax_amount=credit.tax_amount,
+            )
+            for credit in credits
+        ],
+        subtotal=totals.subtotal,
+        tax_total=totals.tax_total,
+        total=totals.total,
+        grouping=draft.key.explain(),
+    )
+
+
+def _shown(made_or_given: uuid.UUID, unnamed: set[uuid.UUID]) -> uuid.UUID | None:
+    """An id as a preview shows it: none when the preview made it up."""
+    return None if made_or_given in unnamed else made_or_given
 
 
 def _too_large() -> PreviewTooLarge:

@@ -45,6 +45,7 @@ BoundedQuantity = Annotated[
 
 _ORDER_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a80"
 _PRODUCT_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a90"
+_SUBSCRIPTION_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6aa0"
 
 
 class ProposedOrderProduct(BaseModel):
@@ -93,6 +94,22 @@ class ProposedOrderProduct(BaseModel):
     subscription_id: uuid.UUID | None = Field(
         None, description="Amendments: the contract subscription it changes."
     )
+    subscription_start_date: BusinessDate | None = Field(
+        None,
+        description="Amendments: the start of the subscription it changes, on or before "
+        "`start_date`. Its periods are then cut on that subscription's period grid, as the "
+        "amendment's order will be billed (a change from mid-period first bills or credits the "
+        "rest of the period already billed). Null: it starts a grid of its own.",
+    )
+
+    @model_validator(mode="after")
+    def _subscription_started_first(self) -> "ProposedOrderProduct":
+        if (
+            self.subscription_start_date is not None
+            and self.subscription_start_date > self.start_date
+        ):
+            raise ValueError("`subscription_start_date` must not be after `start_date`")
+        return self
 
 
 class ProposedOrder(BaseModel):
@@ -153,6 +170,32 @@ class InvoicePreviewRequest(BaseModel):
                                 "monthly_amount": "300.00",
                                 "start_date": "2026-01-15",
                                 "end_date": "2027-01-14",
+                            }
+                        ],
+                    },
+                },
+                {
+                    "account_id": ACCOUNT_ID,
+                    "target_date": "2026-05-16",
+                    "proposed_order": {
+                        "account_id": ACCOUNT_ID,
+                        "currency": "USD",
+                        "billing_day_of_month": 1,
+                        "order_products": [
+                            {
+                                "product_id": _PRODUCT_ID,
+                                "sku": "seat",
+                                "product_name": "Seat",
+                                "charge_type": "recurring",
+                                "billing_type": "advance",
+                                "billing_frequency": "quarterly",
+                                "quantity": "-1",
+                                "net_unit_price": "30.00",
+                                "monthly_amount": "-30.00",
+                                "start_date": "2026-05-16",
+                                "end_date": "2027-01-31",
+                                "subscription_id": _SUBSCRIPTION_ID,
+                                "subscription_start_date": "2026-02-01",
                             }
                         ],
                     },
@@ -238,9 +281,92 @@ class InvoicePreview(BaseModel):
     grouping: dict[str, Any] = Field(description="Why these lines share this invoice.")
 
 
+class CreditNoteLinePreview(BaseModel):
+    order_id: uuid.UUID | None = Field(
+        description="The order credited; null for a proposed order given without an id."
+    )
+    order_product_id: uuid.UUID | None = Field(
+        description="The order product credited; null for a proposed one given without an id."
+    )
+    product_id: uuid.UUID = Field(description="The quote-svc product credited.")
+    description: str = Field(description="What the line says: the product's name.")
+    period_start: date = Field(description="First day of the service credited.")
+    period_end: date = Field(description="Last day of the service credited, inclusive.")
+    quantity: Quantity = Field(description="The units credited (positive for a removal).")
+    amount: Amount = Field(
+        description="Credited, before tax; negative for a charge the run nets against its credits."
+    )
+    tax_rate_percent: Percent | None = Field(
+        description="The rate of the tax credited; null when the line bears no tax."
+    )
+    tax_amount: Amount = Field(description="Tax credited with the line, rounded per line.")
+
+
+class CreditNotePreview(BaseModel):
+    """A credit note a run would issue for a bill-to whose credits outweigh its charges: a
+    draft, numbered and written nowhere; it credits the account, not an invoice."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": None,
+                    "status": "draft",
+                    "account_id": ACCOUNT_ID,
+                    "legal_entity": "q2c Inc",
+                    "currency": "USD",
+                    "invoice_id": None,
+                    "reason": "Credits for changes to your subscriptions (removed quantities)",
+                    "issue_date": "2026-05-16",
+                    "lines": [
+                        {
+                            "order_id": _ORDER_ID,
+                            "order_product_id": "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a91",
+                            "product_id": _PRODUCT_ID,
+                            "description": "Seat",
+                            "period_start": "2026-05-16",
+                            "period_end": "2026-07-31",
+                            "quantity": "1",
+                            "amount": "75.33",
+                            "tax_rate_percent": "7.25",
+                            "tax_amount": "5.46",
+                        }
+                    ],
+                    "subtotal": "75.33",
+                    "tax_total": "5.46",
+                    "total": "80.79",
+                    "grouping": {"bill_to_account_id": ACCOUNT_ID, "currency": "USD"},
+                }
+            ]
+        }
+    )
+
+    number: None = Field(None, description="Always null: numbers are given at issuing.")
+    status: str = Field("draft", description="Always `draft`.")
+    account_id: uuid.UUID = Field(description="The bill-to account credited.")
+    legal_entity: str | None = Field(description="Your selling entity, which would number it.")
+    currency: str = Field(description="ISO 4217 code of every amount on it.")
+    invoice_id: None = Field(None, description="Always null: it credits the account.")
+    reason: str = Field(description="Why it would be issued, as a run's credit note says.")
+    issue_date: date = Field(description="Its date: the invoice date of the run.")
+    lines: list[CreditNoteLinePreview] = Field(description="What it credits, period by period.")
+    subtotal: Amount = Field(description="Sum of the lines' amounts, before tax.")
+    tax_total: Amount = Field(description="Sum of the lines' tax amounts.")
+    total: Amount = Field(description="Subtotal + tax total: what is credited.")
+    grouping: dict[str, Any] = Field(description="Why these lines share this credit note.")
+
+
 class InvoicePreviewPublic(BaseModel):
     items: list[InvoicePreview] = Field(
         description=f"The invoices a run would make, at most {PREVIEW_MAX_INVOICES:,}, in the "
         "order a run makes them. Bill-tos whose credits outweigh their charges get a credit "
-        "note from a run, not an invoice, and are not among them."
+        "note from a run, not an invoice: they are in `credit_notes`, not here."
+    )
+    credit_notes: list[CreditNotePreview] = Field(
+        default_factory=list,
+        description="The credit notes the same run would issue: one per would-be invoice that "
+        "totals below zero (e.g. an amendment removing seats from mid-period credits the rest "
+        "of the period already billed), its lines' signs turned so that it shows what is "
+        "credited. Invoices and credit notes together are at most "
+        f"{PREVIEW_MAX_INVOICES:,}.",
     )
