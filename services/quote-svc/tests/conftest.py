@@ -107,3 +107,21 @@ async def with_invoices(
     )
     async with running_service(create_app(wired)) as running:
         yield running
+
+
+@pytest.fixture
+async def with_orders_and_invoices(
+    settings: QuoteSettings, order_service: ServiceProcess, invoice_service: ServiceProcess
+) -> AsyncIterator[RunningService]:
+    """quote-svc reading contracts from the real order-svc (and publishing where it listens),
+    its documents' first invoices drafted by the real invoice-svc. invoice-svc hears of no
+    account of quote-svc's here, so it taxes none."""
+    wired = settings.model_copy(
+        update={
+            "order_service_url": order_service.base_url,
+            "kafka_topic_prefix": order_service.env["KAFKA_TOPIC_PREFIX"],
+            "invoice_service_url": invoice_service.base_url,
+        }
+    )
+    async with running_service(create_app(wired)) as running:
+        yield running

@@ -229,12 +229,12 @@ async def test_an_amendment_cancels_a_subscription_and_lines_are_edited_as_new_t
 
 
 async def test_a_quarterly_decrease_is_quoted_on_the_subscriptions_own_period_grid(
-    with_orders, order_service
+    with_orders_and_invoices, order_service
 ):
     # Issue 11: 2 quarterly seats at 30.00 a month from 2026-02-01 (D=1), 1 seat from 05-16.
     # The order product is billed on the subscription's quarters (Feb-Apr, May-Jul, ...), so
     # the quote must total the same credits, not quarters starting at the amendment.
-    quotes = with_orders.client
+    quotes = with_orders_and_invoices.client
     async with order_service.client() as orders:
         account = await create_account(quotes)
         book = await create_price_book(quotes)
@@ -286,15 +286,20 @@ async def test_a_quarterly_decrease_is_quoted_on_the_subscriptions_own_period_gr
             "-255.33",
         )
         assert response.json()["total_contract_value"] == "-255.33"
-        # The document's first invoices are cut on the same grid.
+        # The document's first invoices are invoice-svc's, cut on the same grid: the credits
+        # outweigh any charge, so each billing date's is a credit note.
         document = await quotes.get(f"/v1/quotes/{response.json()['id']}/pdf")
         assert document.status_code == 200, document.text
         text = " ".join(
             " ".join(page.extract_text().split())
             for page in pypdf.PdfReader(io.BytesIO(document.content)).pages
         )
-        assert "16 May 2026 Seat, billed quarterly 16 May – 31 Jul 2026 PRORATED -75.33" in text
-        assert "1 Aug 2026 Seat, billed quarterly 1 Aug – 31 Oct 2026 -90.00" in text
+        assert "CREDIT NOTE 16 May 2026 CREDITS the account" in text
+        assert "Seat, billed quarterly 16 May – 31 Jul 2026 -75.33 — 0.00" in text
+        assert "Total credited USD -75.33" in text
+        assert "CREDIT NOTE 1 Aug 2026" in text
+        assert "Seat, billed quarterly 1 Aug – 31 Oct 2026 -90.00" in text
+        assert "INVOICE DATE" not in text
 
 
 async def test_a_renewal_quotes_the_next_term_at_uplifted_prices(with_orders, order_service):

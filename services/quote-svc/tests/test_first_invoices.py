@@ -9,11 +9,15 @@ import pytest
 
 from quote_svc.documents.first_invoices import (
     billing_dates,
-    invoices_of_each_date,
-    on_subscription_grids,
+    documents_of_each_date,
     preview_request,
 )
-from quote_svc.documents.invoice_client import PreviewedInvoice, PreviewedLine
+from quote_svc.documents.invoice_client import (
+    PreviewAnswer,
+    PreviewedCreditNote,
+    PreviewedInvoice,
+    PreviewedLine,
+)
 from quote_svc.models import Quote, QuoteLine
 
 ACCOUNT = uuid.uuid4()
@@ -106,6 +110,7 @@ def test_the_proposed_order_carries_every_billing_field_of_the_rows():
             "start_date": "2026-01-15",
             "end_date": "2027-01-14",
             "subscription_id": None,
+            "subscription_start_date": None,
         }
     ]
 
@@ -117,6 +122,7 @@ def test_an_amendment_orders_the_change_of_quantity():
         quantity_delta=Decimal("-2"),
         monthly_amount=Decimal("-55.80"),
         subscription_id=subscription,
+        subscription_start_date=date(2025, 11, 1),
     )
 
     (product,) = preview_request(_quote(type="amendment"), [change], date(2026, 2, 1))[
@@ -128,6 +134,8 @@ def test_an_amendment_orders_the_change_of_quantity():
         "-55.80",
         str(subscription),
     )
+    # Cut on the grid of the subscription it changes, as the amendment order will be billed.
+    assert product["subscription_start_date"] == "2025-11-01"
 
 
 @pytest.mark.parametrize(
@@ -151,11 +159,6 @@ def test_an_amendment_orders_the_change_of_quantity():
 )
 def test_billing_dates(lines, expected):
     assert billing_dates(_quote(), lines) == expected
-
-
-def test_only_a_line_on_a_subscription_grid_is_left_to_the_change_schedule():
-    assert not on_subscription_grids([_line()])
-    assert on_subscription_grids([_line(), _line(subscription_start_date=date(2025, 11, 1))])
 
 
 def _invoice(bill_to, invoice_date, *lines) -> PreviewedInvoice:
@@ -198,7 +201,9 @@ def test_each_dates_invoices_leave_out_what_an_earlier_date_billed():
         _invoice(PAYER, feb, (setup, jan, "500.00", "36.25")),
     ]
 
-    invoices = invoices_of_each_date([first, second])
+    invoices = documents_of_each_date(
+        [PreviewAnswer(items=first), PreviewAnswer(items=second)], payment_term="net_15"
+    )
 
     assert invoices[:2] == first
     (february,) = invoices[2:]
@@ -209,3 +214,66 @@ def test_each_dates_invoices_leave_out_what_an_earlier_date_billed():
         Decimal("6.07"),
         Decimal("89.77"),
     )
+
+
+def _credit_note(bill_to, issue_date, *lines) -> PreviewedCreditNote:
+    invoice = _invoice(bill_to, issue_date, *lines)
+    return PreviewedCreditNote(
+        issue_date=issue_date,
+        **invoice.model_dump(include={"account_id", "currency", "lines", "grouping"}),
+        **{name: getattr(invoice, name) for name in ("subtotal", "tax_total", "total")},
+    )
+
+
+def test_each_dates_credit_notes_leave_out_what_an_earlier_date_credited():
+    seat = uuid.uuid4()
+    may, aug, nov = date(2026, 5, 16), date(2026, 8, 1), date(2026, 11, 1)
+    first = _credit_note(ACCOUNT, may, (seat, may, "75.33", "5.46"))
+    # Everything credited by 1 Aug, on one credit note: only the August quarter is new.
+    second = _credit_note(ACCOUNT, aug, (seat, may, "75.33", "5.46"), (seat, aug, "90.00", "6.53"))
+
+    documents = documents_of_each_date(
+        [
+            PreviewAnswer(items=[], credit_notes=[first]),
+            PreviewAnswer(items=[], credit_notes=[second]),
+        ],
+        payment_term="net_15",
+    )
+
+    assert documents[0] == first
+    (august,) = documents[1:]
+    assert isinstance(august, PreviewedCreditNote)
+    assert (august.issue_date, [line.period_start for line in august.lines]) == (aug, [aug])
+    assert (august.subtotal, august.tax_total, august.total) == (
+        Decimal("90.00"),
+        Decimal("6.53"),
+        Decimal("96.53"),
+    )
+    assert nov not in {line.period_start for document in documents for line in document.lines}
+
+
+def test_what_is_left_of_a_credit_note_is_an_invoice_when_it_is_a_charge():
+    seat, addon = uuid.uuid4(), uuid.uuid4()
+    may, aug = date(2026, 5, 16), date(2026, 8, 1)
+    first = _credit_note(ACCOUNT, may, (seat, may, "75.33", "5.46"))
+    # By 1 Aug the may credit still outweighs the add-on charged in August; without it, the
+    # August run bills the add-on alone: an invoice, due by the quote's payment term.
+    second = _credit_note(
+        ACCOUNT, aug, (seat, may, "75.33", "5.46"), (addon, aug, "-30.00", "-2.18")
+    )
+
+    documents = documents_of_each_date(
+        [
+            PreviewAnswer(items=[], credit_notes=[first]),
+            PreviewAnswer(items=[], credit_notes=[second]),
+        ],
+        payment_term="net_15",
+    )
+
+    (august,) = documents[1:]
+    assert isinstance(august, PreviewedInvoice)
+    assert (august.invoice_date, august.due_date) == (aug, date(2026, 8, 16))
+    assert [(line.amount, line.tax_amount) for line in august.lines] == [
+        (Decimal("30.00"), Decimal("2.18"))
+    ]
+    assert august.total == Decimal("32.18")

@@ -11,11 +11,10 @@ what a run on each of the first billing dates makes when a run came on each date
 the lines a preview for an earlier date already had are dropped, and each invoice's totals are
 the sums of the lines left (as invoice-svc's are: totals are sums of lines rounded one by one).
 
-Not yet for an amendment that changes a subscription mid-way (`on_subscription_grids`): the
-preview cuts a proposed order product on a grid of its own (it takes no subscription start) and
-shows no credit notes, so such a quote shows its change's dated charges on the subscription's
-grid instead, before tax (`change_schedule`, by the shared period engine invoice-svc schedules
-with).
+An amendment's change is cut on the period grid of the subscription it changes: each of its
+order products names the subscription's start (`subscription_start_date`), as the contract
+snapshot does for the real amendment order. Where its credits outweigh its charges (seats
+removed), a run issues a credit note instead of an invoice, and so does the preview.
 """
 
 import uuid
@@ -25,10 +24,14 @@ from decimal import Decimal
 from typing import Any
 
 from q2c_shared.billing import charges
-from q2c_shared.billing.preview import ChargeLine, PreviewInvoice
-from q2c_shared.billing.preview import first_invoices as first_billing_dates
+from q2c_shared.billing.terms import due_date
 from q2c_shared.money import round_money, zero
-from quote_svc.documents.invoice_client import PreviewedInvoice, PreviewedLine
+from quote_svc.documents.invoice_client import (
+    PreviewAnswer,
+    PreviewedCreditNote,
+    PreviewedInvoice,
+    PreviewedLine,
+)
 from quote_svc.models import Quote, QuoteLine
 from quote_svc.statuses import QuoteType
 
@@ -57,38 +60,6 @@ def billing_dates(
         ):
             dates.add(period.billable_date)
     return sorted(dates)[:count]
-
-
-def on_subscription_grids(lines: Sequence[QuoteLine]) -> bool:
-    """Whether a line changes a subscription from mid-way through its period grid (an
-    amendment's), which invoice-svc's preview cannot cut on that grid yet."""
-    return any(line.subscription_start_date is not None for line in lines)
-
-
-def change_schedule(
-    quote: Quote, lines: Sequence[QuoteLine], *, count: int = FIRST_BILLING_DATES
-) -> list[PreviewInvoice]:
-    """What the quote's lines bill on their first `count` billing dates, before tax, each line
-    cut on the period grid of the subscription it changes."""
-    return first_billing_dates(
-        [
-            ChargeLine(
-                line_id=str(line.id),
-                charge_type=line.charge_type,
-                billing_type=line.billing_type,
-                billing_frequency=line.billing_frequency,
-                start_date=quote.start_date,
-                end_date=quote.end_date,
-                monthly_amount=line.monthly_amount,
-                amount=line.amount,
-                grid_start=line.subscription_start_date,
-            )
-            for line in lines
-        ],
-        billing_day_of_month=quote.billing_day_of_month,
-        currency=quote.currency,
-        count=count,
-    )
 
 
 def preview_request(quote: Quote, lines: Sequence[QuoteLine], billing_date: date) -> dict:
@@ -137,34 +108,88 @@ def _order_product(quote: Quote, line: QuoteLine) -> dict[str, Any]:
         "start_date": quote.start_date.isoformat(),
         "end_date": quote.end_date.isoformat(),
         "subscription_id": _str_or_none(line.subscription_id),
+        "subscription_start_date": _str_or_none(line.subscription_start_date),
     }
 
 
-def invoices_of_each_date(previews: Sequence[Sequence[PreviewedInvoice]]) -> list[PreviewedInvoice]:
-    """The invoices of runs on successive billing dates, given each date's preview (everything
-    due by that date): each invoice without the lines an earlier date's preview already billed,
-    its totals summed again; an invoice left with no line is none."""
+FirstDocument = PreviewedInvoice | PreviewedCreditNote
+"""An invoice or a credit note of the quote's first billing dates."""
+
+
+def documents_of_each_date(
+    previews: Sequence[PreviewAnswer], *, payment_term: str
+) -> list[FirstDocument]:
+    """The invoices and credit notes of runs on successive billing dates, given each date's
+    preview (everything due by that date): each without the lines an earlier date's preview
+    already billed or credited, its totals summed again; one left with no line is none. What is
+    left of a preview's invoice or credit note is an invoice when it totals zero or more, else a
+    credit note, as a run decides on what it has left to bill (`payment_term`, the quote's, dates
+    an invoice made of a credit note's lines)."""
     billed: set[tuple[uuid.UUID | None, date, date]] = set()
-    invoices: list[PreviewedInvoice] = []
+    documents: list[FirstDocument] = []
     for preview in previews:
-        for invoice in preview:
-            lines = [line for line in invoice.lines if _billed_as(line) not in billed]
-            if not lines:
-                continue
-            subtotal = _sum((line.amount for line in lines), invoice.currency)
-            tax_total = _sum((line.tax_amount for line in lines), invoice.currency)
-            invoices.append(
-                invoice.model_copy(
-                    update={
-                        "lines": lines,
-                        "subtotal": subtotal,
-                        "tax_total": tax_total,
-                        "total": subtotal + tax_total,
-                    }
-                )
+        # Every line in an invoice's signs: a credit note's credits are turned back to charges.
+        drafts = [
+            (invoice, invoice.invoice_date, invoice.due_date, invoice.lines)
+            for invoice in preview.items
+        ] + [
+            (
+                note,
+                note.issue_date,
+                due_date(note.issue_date, payment_term),
+                [_turned(line) for line in note.lines],
             )
-        billed.update(_billed_as(line) for invoice in preview for line in invoice.lines)
-    return invoices
+            for note in preview.credit_notes
+        ]
+        for previewed, billing_date, due, lines in drafts:
+            left = [line for line in lines if _billed_as(line) not in billed]
+            if left:
+                documents.append(_document(previewed, billing_date, due, left))
+        billed.update(_billed_as(line) for _, _, _, lines in drafts for line in lines)
+    return documents
+
+
+def _document(
+    previewed: FirstDocument, billing_date: date, due: date, lines: list[PreviewedLine]
+) -> FirstDocument:
+    """`lines` (in an invoice's signs) of a previewed invoice or credit note as what a run
+    makes of them: an invoice, or a credit note when they total below zero."""
+    currency = previewed.currency
+    subtotal = _sum((line.amount for line in lines), currency)
+    tax_total = _sum((line.tax_amount for line in lines), currency)
+    if subtotal + tax_total >= 0:
+        return PreviewedInvoice(
+            account_id=previewed.account_id,
+            currency=currency,
+            invoice_date=billing_date,
+            due_date=due,
+            lines=lines,
+            subtotal=subtotal,
+            tax_total=tax_total,
+            total=subtotal + tax_total,
+            grouping=previewed.grouping,
+        )
+    return PreviewedCreditNote(
+        account_id=previewed.account_id,
+        currency=currency,
+        issue_date=billing_date,
+        lines=[_turned(line) for line in lines],
+        subtotal=_negated(subtotal),
+        tax_total=_negated(tax_total),
+        total=_negated(subtotal + tax_total),
+        grouping=previewed.grouping,
+    )
+
+
+def _turned(line: PreviewedLine) -> PreviewedLine:
+    """A credit note's line as the invoice line it credits, or back (signs turned)."""
+    return line.model_copy(
+        update={"amount": _negated(line.amount), "tax_amount": _negated(line.tax_amount)}
+    )
+
+
+def _negated(amount: Decimal) -> Decimal:
+    return Decimal(0) - amount  # never -0.00, which would print as a credit of nothing
 
 
 def _billed_as(line: PreviewedLine) -> tuple[uuid.UUID | None, date, date]:

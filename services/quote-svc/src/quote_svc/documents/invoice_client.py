@@ -1,9 +1,9 @@
 """invoice-svc as the quote document reads it: the invoices a run would make, over HTTP.
 
 `POST /v1/invoices/preview` drafts and taxes an order that does not exist yet (the quote's) with
-the same code as an invoice run, and writes nothing. Called with the service's own bearer key
-and a timeout; invoice-svc being down, slow or answering nonsense is a 503
-`invoice_service_unavailable` (nothing is rendered: a quote document must not promise invoices
+the same code as an invoice run, invoices and credit notes, and writes nothing. Called with the
+service's own bearer key and a timeout; invoice-svc being down, slow or answering nonsense is a
+503 `invoice_service_unavailable` (nothing is rendered: a quote document must not promise invoices
 that nobody checked).
 """
 
@@ -50,8 +50,27 @@ class PreviewedInvoice(BaseModel):
     grouping: dict[str, Any]
 
 
-class _PreviewAnswer(BaseModel):
+class PreviewedCreditNote(BaseModel):
+    """A credit note as an invoice run would issue it for a bill-to whose credits (an
+    amendment's removed quantity) outweigh its charges: its lines show what is credited, as
+    positive amounts."""
+
+    account_id: uuid.UUID
+    """The bill-to account credited."""
+    currency: str
+    issue_date: date
+    lines: list[PreviewedLine] = Field(min_length=1)
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    grouping: dict[str, Any]
+
+
+class PreviewAnswer(BaseModel):
+    """What a run would make: invoices, and credit notes where credits outweigh charges."""
+
     items: list[PreviewedInvoice]
+    credit_notes: list[PreviewedCreditNote] = []
 
 
 def _api_key(settings: QuoteSettings) -> str | None:
@@ -69,15 +88,15 @@ def _unavailable(settings: QuoteSettings, reason: str) -> InvoiceServiceUnavaila
 
 async def preview_invoices(
     settings: QuoteSettings, requests: list[dict[str, Any]]
-) -> list[list[PreviewedInvoice]]:
-    """The invoices invoice-svc would make for each preview request (bodies of
+) -> list[PreviewAnswer]:
+    """The invoices and credit notes invoice-svc would make for each preview request (bodies of
     `POST /v1/invoices/preview`), in the order asked; a 503 problem when invoice-svc cannot say
     (unreachable, timed out, refusing the request or our key, or answering what we cannot read).
     """
     key = _api_key(settings)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     timeout = settings.invoice_service_timeout_seconds
-    answers: list[list[PreviewedInvoice]] = []
+    answers: list[PreviewAnswer] = []
     try:
         async with httpx.AsyncClient(
             base_url=settings.invoice_service_url, headers=headers, timeout=timeout
@@ -93,10 +112,10 @@ async def preview_invoices(
     return answers
 
 
-def _read(settings: QuoteSettings, response: httpx.Response) -> list[PreviewedInvoice]:
+def _read(settings: QuoteSettings, response: httpx.Response) -> PreviewAnswer:
     if response.status_code != 200:
         raise _unavailable(settings, f"answered {response.status_code}")
     try:
-        return _PreviewAnswer.model_validate(response.json()).items
+        return PreviewAnswer.model_validate(response.json())
     except ValueError:  # not JSON, or not a preview (pydantic's ValidationError is one)
         raise _unavailable(settings, "answered with a preview quote-svc cannot read") from None

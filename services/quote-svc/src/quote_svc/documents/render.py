@@ -3,13 +3,15 @@
 Pure apart from WeasyPrint: no database, no clock (every date comes from the quote), and no
 network. Every figure is written here in Python, so the template only places strings. The
 "First invoices" are invoice-svc's own drafts (`first_invoices`: split, dated and taxed by the
-code of an invoice run), handed in by the caller, so the document never promises what the
-invoices will not say.
+code of an invoice run, credit notes where credits outweigh charges), handed in by the caller,
+so the document never promises what the invoices will not say.
 """
 
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from importlib import resources
 
 import jinja2
@@ -18,12 +20,12 @@ from weasyprint.urls import URLFetcher
 
 from q2c_shared.billing import charges
 from q2c_shared.billing.periods import BillingFrequency, BillingType
-from q2c_shared.billing.preview import PreviewInvoice
 from q2c_shared.documents import BASE_STYLESHEET
 from q2c_shared.documents import formatting as fmt
 from q2c_shared.documents.images import data_url
 from quote_svc.accounts.schemas import AccountPublic
-from quote_svc.documents.invoice_client import PreviewedInvoice
+from quote_svc.documents.first_invoices import FirstDocument
+from quote_svc.documents.invoice_client import PreviewedCreditNote
 from quote_svc.quotes.schemas import QuoteLinePublic, QuotePublic
 from quote_svc.settings import QuoteSettings
 from quote_svc.statuses import QuoteStatus
@@ -74,22 +76,11 @@ class ChargeRow:
 
 
 @dataclass(frozen=True)
-class ScheduledChargeRow:
-    name: str
-    period: str
-    prorated: bool
-    amount: str
-
-
-@dataclass(frozen=True)
-class BillingDateRow:
-    billable_date: str
-    amount: str
-    charges: list[ScheduledChargeRow]
-
-
-@dataclass(frozen=True)
 class InvoiceRow:
+    """An invoice, or a credit note (`credit`: its date is the issue date, it has no due date
+    and its amounts are shown as credits)."""
+
+    credit: bool
     invoice_date: str
     due_date: str
     bill_to: str
@@ -106,17 +97,15 @@ def render_quote_pdf(
     quote: QuotePublic,
     account: AccountPublic,
     settings: QuoteSettings,
-    first_invoices: Sequence[PreviewedInvoice],
+    first_invoices: Sequence[FirstDocument],
     bill_to_names: Mapping[uuid.UUID, str] | None = None,
-    change_schedule: Sequence[PreviewInvoice] = (),
 ) -> bytes:
     """The quote as a PDF document. CPU-bound: call it off the event loop.
 
-    `first_invoices`: invoice-svc's drafts of the invoices of its first billing dates, date by
-    date; `bill_to_names`: the names of the accounts they bill, by id (the quote's account is
-    known by its own). An amendment's change, which invoice-svc cannot preview on its
-    subscription's grid yet, comes as `change_schedule` instead: its first billing dates'
-    charges, before tax.
+    `first_invoices`: invoice-svc's drafts of the invoices (and credit notes, where an
+    amendment's credits outweigh its charges) of its first billing dates, date by date;
+    `bill_to_names`: the names of the accounts they bill, by id (the quote's account is known by
+    its own).
     """
     html = render_quote_html(
         quote=quote,
@@ -124,7 +113,6 @@ def render_quote_pdf(
         settings=settings,
         first_invoices=first_invoices,
         bill_to_names=bill_to_names,
-        change_schedule=change_schedule,
     )
     # Only data: URLs (the embedded logo) may be loaded: a document never fetches anything.
     fetcher = URLFetcher(allowed_protocols={"data"})
@@ -141,15 +129,13 @@ def render_quote_html(
     quote: QuotePublic,
     account: AccountPublic,
     settings: QuoteSettings,
-    first_invoices: Sequence[PreviewedInvoice],
+    first_invoices: Sequence[FirstDocument],
     bill_to_names: Mapping[uuid.UUID, str] | None = None,
-    change_schedule: Sequence[PreviewInvoice] = (),
 ) -> str:
     """The HTML the PDF is printed from (handy to inspect a layout in a browser)."""
     currency = quote.currency
     seller = quote.legal_entity or settings.document_default_legal_entity
     names = {account.id: account.name, **(bill_to_names or {})}
-    line_names = {str(line.id): line.product_name for line in quote.lines}
     return _ENVIRONMENT.get_template("quote.html.j2").render(
         brand={
             "name": settings.document_brand_name,
@@ -178,11 +164,8 @@ def render_quote_html(
             "contract_value": fmt.money_with_currency(quote.total_contract_value, currency),
         },
         pricing_note=_pricing_note(quote),
-        first_invoices=[_invoice_row(invoice, names) for invoice in first_invoices],
-        billing_dates=len({invoice.invoice_date for invoice in first_invoices}),
-        change_schedule=[
-            _billing_date_row(billing, line_names, currency) for billing in change_schedule
-        ],
+        first_invoices=[_invoice_row(document, names) for document in first_invoices],
+        billing_dates=len({_date_of(document) for document in first_invoices}),
         terms=_non_blank_lines(settings.document_terms),
         footer=settings.document_footer or f"{seller} · {quote.number}",
     )
@@ -280,16 +263,23 @@ _SPLIT_BY = {
 """Why an invoice stands apart from the bill-to's others, by the invoice grouping it has."""
 
 
-def _invoice_row(invoice: PreviewedInvoice, names: Mapping[uuid.UUID, str]) -> InvoiceRow:
-    currency = invoice.currency
-    rates = sorted({line.tax_rate_percent for line in invoice.lines} - {None})
-    rule = invoice.grouping.get("invoice_grouping")
+def _invoice_row(document: FirstDocument, names: Mapping[uuid.UUID, str]) -> InvoiceRow:
+    """An invoice as it will be billed, or a credit note with its amounts shown as credits."""
+    currency = document.currency
+    credit = isinstance(document, PreviewedCreditNote)
+
+    def shown(amount: Decimal) -> str:
+        return fmt.money(-amount if credit and amount else amount, currency)
+
+    rates = sorted({line.tax_rate_percent for line in document.lines} - {None})
+    rule = document.grouping.get("invoice_grouping")
     return InvoiceRow(
-        invoice_date=fmt.day(invoice.invoice_date),
-        due_date=fmt.day(invoice.due_date),
-        bill_to=names.get(invoice.account_id, str(invoice.account_id)),
+        credit=credit,
+        invoice_date=fmt.day(_date_of(document)),
+        due_date="—" if credit else fmt.day(document.due_date),
+        bill_to=names.get(document.account_id, str(document.account_id)),
         split=(
-            _SPLIT_BY[rule].format(value=invoice.grouping.get("grouping_value") or "none")
+            _SPLIT_BY[rule].format(value=document.grouping.get("grouping_value") or "none")
             if rule in _SPLIT_BY
             else None
         ),
@@ -297,36 +287,24 @@ def _invoice_row(invoice: PreviewedInvoice, names: Mapping[uuid.UUID, str]) -> I
             ChargeRow(
                 name=line.description,
                 period=fmt.period(line.period_start, line.period_end),
-                amount=fmt.money(line.amount, currency),
+                amount=shown(line.amount),
                 tax_rate="—"
                 if line.tax_rate_percent is None
                 else fmt.percent(line.tax_rate_percent),
-                tax=fmt.money(line.tax_amount, currency),
+                tax=shown(line.tax_amount),
             )
-            for line in invoice.lines
+            for line in document.lines
         ],
-        subtotal=fmt.money(invoice.subtotal, currency),
+        subtotal=shown(document.subtotal),
         tax_label=" ".join(["Tax", ", ".join(fmt.percent(rate) for rate in rates)]).strip(),
-        tax_total=fmt.money(invoice.tax_total, currency),
-        total=fmt.money_with_currency(invoice.total, currency),
+        tax_total=shown(document.tax_total),
+        total=fmt.money_with_currency(-document.total if credit else document.total, currency),
     )
 
 
-def _billing_date_row(
-    billing: PreviewInvoice, line_names: Mapping[str, str], currency: str
-) -> BillingDateRow:
-    return BillingDateRow(
-        billable_date=fmt.day(billing.billable_date),
-        amount=fmt.money_with_currency(billing.amount, currency),
-        charges=[
-            ScheduledChargeRow(
-                name=line_names[charge.line_id],
-                period=fmt.period(charge.period.period_start, charge.period.period_end),
-                prorated=charge.period.prorated,
-                amount=fmt.money(charge.amount, currency),
-            )
-            for charge in billing.charges
-        ],
+def _date_of(document: FirstDocument) -> date:
+    return (
+        document.issue_date if isinstance(document, PreviewedCreditNote) else document.invoice_date
     )
 
 

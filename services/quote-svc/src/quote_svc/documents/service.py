@@ -27,28 +27,23 @@ class QuoteDocument:
 async def quote_document(
     session: AsyncSession, settings: QuoteSettings, quote_id: uuid.UUID
 ) -> QuoteDocument:
-    """The quote as a PDF, its first invoices drafted by invoice-svc. Unknown quote: 404;
-    invoice-svc away: 503, nothing rendered."""
+    """The quote as a PDF, its first invoices (and credit notes) drafted by invoice-svc.
+    Unknown quote: 404; invoice-svc away: 503, nothing rendered."""
     row = await get_quote(session, quote_id)
     lines = await repository.lines(session, row.id)
     quote = await quote_public(session, row)
     account = AccountPublic.model_validate(await get_account(session, quote.account_id))
-    if first_invoices.on_subscription_grids(lines):
-        invoices = []
-        change_schedule = first_invoices.change_schedule(row, lines)
-    else:
-        previews = await preview_invoices(
-            settings,
-            [
-                first_invoices.preview_request(row, lines, billing_date)
-                for billing_date in first_invoices.billing_dates(row, lines)
-            ],
-        )
-        invoices = first_invoices.invoices_of_each_date(previews)
-        change_schedule = []
+    previews = await preview_invoices(
+        settings,
+        [
+            first_invoices.preview_request(row, lines, billing_date)
+            for billing_date in first_invoices.billing_dates(row, lines)
+        ],
+    )
+    documents = first_invoices.documents_of_each_date(previews, payment_term=row.payment_term)
     # Another payer (the quote's or a line's billing account) is named on the invoices it pays.
     bill_to_names = {}
-    for bill_to_id in {invoice.account_id for invoice in invoices} - {account.id}:
+    for bill_to_id in {document.account_id for document in documents} - {account.id}:
         bill_to = await accounts.get(session, bill_to_id)
         if bill_to is not None:
             bill_to_names[bill_to_id] = bill_to.name
@@ -58,8 +53,7 @@ async def quote_document(
         quote=quote,
         account=account,
         settings=settings,
-        first_invoices=invoices,
+        first_invoices=documents,
         bill_to_names=bill_to_names,
-        change_schedule=change_schedule,
     )
     return QuoteDocument(number=quote.number, pdf=pdf)
