@@ -116,10 +116,7 @@ class PaymentAllocation(SQLModel, table=True):
     __table_args__ = (CheckConstraint("amount > 0", name="ck_payment_allocations_amount_positive"),)
 
     id: uuid.UUID = columns.id_column()
-    payment_id: uuid.UUID = columns.reference()
-    """The payment's id. No foreign key (migration 0006): `payments.recording`, the one writer
-    of allocations, writes each with the payment it has just inserted or locked, in the same
-    transaction, and payments are never deleted."""
+    payment_id: uuid.UUID = columns.reference("payments.id")
     receivable_id: uuid.UUID = columns.reference("receivables.id")
     invoice_id: uuid.UUID = columns.reference(index=False)
     amount: Decimal = columns.money()
