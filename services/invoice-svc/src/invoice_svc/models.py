@@ -124,13 +124,10 @@ class BillingPeriod(SQLModel, table=True):
     billable_date: date = columns.day()
     amount: Decimal = columns.money()
     status: str = columns.text(20, nullable=False)
-    invoice_id: uuid.UUID | None = columns.reference(nullable=True, index=False)
-    """Set when a run bills the period, to the invoice of the line that bills it. Neither
-    indexed nor a foreign key (migrations 0006, 0009): nothing looks periods up by invoice,
-    invoices are never deleted, and the one statement setting it copies the invoice ids of
-    the lines written just before it in the same transaction, whose own foreign key has
-    checked each of them; a second check per billed period cost a run a fifth of its period
-    update (docs/adr/0016)."""
+    invoice_id: uuid.UUID | None = columns.reference("invoices.id", nullable=True, index=False)
+    """Set when a run bills the period. Not indexed: nothing looks periods up by invoice (an
+    invoice's lines name their periods) and invoices are never deleted, while every period a
+    run bills would write an entry."""
     credit_note_id: uuid.UUID | None = columns.reference(
         "credit_notes.id", nullable=True, index=False
     )
