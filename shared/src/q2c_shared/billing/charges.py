@@ -38,12 +38,18 @@ class ChargeRule:
     """Billed every period of a billing frequency, priced per month."""
     metered: bool
     """Billed on consumption: a quote shows a rate, not an amount, and totals it as zero."""
+    needs: tuple[str, ...]
+    """The fields a charge of this type cannot be billed without (`billing_periods`)."""
 
 
 _RULES = {
-    ChargeType.RECURRING: ChargeRule(ChargeType.RECURRING, recurs=True, metered=False),
-    ChargeType.ONE_TIME: ChargeRule(ChargeType.ONE_TIME, recurs=False, metered=False),
-    ChargeType.USAGE: ChargeRule(ChargeType.USAGE, recurs=False, metered=True),
+    ChargeType.RECURRING: ChargeRule(
+        ChargeType.RECURRING, recurs=True, metered=False, needs=("monthly_amount", "end_date")
+    ),
+    ChargeType.ONE_TIME: ChargeRule(
+        ChargeType.ONE_TIME, recurs=False, metered=False, needs=("amount",)
+    ),
+    ChargeType.USAGE: ChargeRule(ChargeType.USAGE, recurs=False, metered=True, needs=()),
 }
 
 
@@ -118,11 +124,12 @@ def billing_periods(
     charge quietly billed at nothing; the caller adds which charge it was.
     """
     kind = rule(charge_type)
+    given = {"monthly_amount": monthly_amount, "end_date": end_date, "amount": amount}
+    for name in kind.needs:
+        if given[name] is None:
+            raise UnbillableCharge(f"a {kind.charge_type.replace('_', '-')} charge has no {name}")
     if kind.recurs:
-        if monthly_amount is None:
-            raise UnbillableCharge("a recurring charge has no monthly_amount")
-        if end_date is None:
-            raise UnbillableCharge("a recurring charge has no end_date")
+        assert monthly_amount is not None and end_date is not None
         return periods.recurring_periods(
             start_date=start_date,
             end_date=end_date,
@@ -135,6 +142,5 @@ def billing_periods(
         )
     if kind.metered:
         return []
-    if amount is None:
-        raise UnbillableCharge("a one-time charge has no amount")
+    assert amount is not None
     return [periods.one_time_period(start_date=start_date, amount=amount, currency=currency)]

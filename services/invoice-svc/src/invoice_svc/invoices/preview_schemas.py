@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from invoice_svc.api_texts import ACCOUNT_ID, PAYMENT_TERM
+from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
@@ -231,11 +232,7 @@ class InvoicePreviewRequest(BaseModel):
         for position, product in enumerate(
             self.proposed_order.order_products if self.proposed_order else ()
         ):
-            needed = {
-                ChargeType.RECURRING: ("monthly_amount", "end_date"),
-                ChargeType.ONE_TIME: ("amount",),
-            }.get(product.charge_type, ())
-            for name in needed:
+            for name in charges.rule(product.charge_type).needs:
                 if getattr(product, name) is None:
                     raise ValueError(
                         f"proposed_order.order_products[{position}]: a {product.charge_type} "
