@@ -9,7 +9,6 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment_svc.models import (
@@ -18,27 +17,13 @@ from payment_svc.models import (
     Receivable,
 )
 from payment_svc.statuses import ReceivableStatus
+from q2c_shared.read_models import upsert_newer
 
 
 async def upsert_customer_account(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert the account, or overwrite it when `values` come from a newer event than the row's
-    (`source_event_time`); False when the row was newer or as new and stayed as it was.
-
-    The comparison is in the statement, not in Python: two deliveries racing each other, or an
-    old event redelivered after a newer one, can never put an older version back.
-    """
-    table = CustomerAccount.__table__
-    statement = insert(table).values(**values)
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.account_id],
-        set_={
-            **{name: excluded[name] for name in values if name != "account_id"},
-            "updated_at": func.now(),
-        },
-        where=table.c.source_event_time < excluded.source_event_time,
-    ).returning(table.c.account_id)
-    return (await session.execute(statement)).first() is not None
+    """Insert the account, or overwrite it with a newer version (`read_models.upsert_newer`);
+    False when the row was as new or newer and stayed as it was."""
+    return await upsert_newer(session, CustomerAccount.__table__, values, key="account_id")
 
 
 async def customer_accounts(
