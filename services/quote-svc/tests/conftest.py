@@ -29,26 +29,7 @@ def order_service(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[S
     """A real order-svc, as operators run it (its own process and migrated database), for the
     contracts amendments and renewals read. It turns quotes accepted under its topic prefix
     into orders, so a test makes a contract the way customers do: accept, then activate."""
-    from q2c_devstack.servers import free_port
-
-    order_dir = SERVICE_DIR.parent / "order-svc"
-    port = free_port()
-    process = ServiceProcess(
-        "order",
-        port,
-        service_env(
-            database_url=migrated_database(postgres_server, order_dir, "order_for_quote_test"),
-            bootstrap_servers=kafka_broker.bootstrap_servers,
-            topic_prefix=unique_topic_prefix(),
-            port=port,
-        ),
-        tmp_path_factory.mktemp("order-svc") / "order-svc.log",
-    )
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from _running_service("order", postgres_server, kafka_broker, tmp_path_factory)
 
 
 @pytest.fixture
@@ -71,20 +52,28 @@ def invoice_service(postgres_server, kafka_broker, tmp_path_factory) -> Iterator
     """A real invoice-svc, as operators run it, for the quote document's first invoices (its
     preview). It keeps the bill-to accounts quote-svc announces under its topic prefix, so the
     document's tax follows the account's address as an invoice's does."""
+    yield from _running_service("invoice", postgres_server, kafka_broker, tmp_path_factory)
+
+
+def _running_service(
+    name: str, postgres_server, kafka_broker, tmp_path_factory
+) -> Iterator[ServiceProcess]:
+    """`<name>-svc` under uvicorn on a migrated database of its own and the real broker (under a
+    topic prefix of its own), stopped after the session."""
     from q2c_devstack.servers import free_port
 
-    invoice_dir = SERVICE_DIR.parent / "invoice-svc"
+    service_dir = SERVICE_DIR.parent / f"{name}-svc"
     port = free_port()
     process = ServiceProcess(
-        "invoice",
+        name,
         port,
         service_env(
-            database_url=migrated_database(postgres_server, invoice_dir, "invoice_for_quote_test"),
+            database_url=migrated_database(postgres_server, service_dir, f"{name}_for_quote_test"),
             bootstrap_servers=kafka_broker.bootstrap_servers,
             topic_prefix=unique_topic_prefix(),
             port=port,
         ),
-        tmp_path_factory.mktemp("invoice-svc") / "invoice-svc.log",
+        tmp_path_factory.mktemp(f"{name}-svc") / f"{name}-svc.log",
     )
     process.start()
     try:

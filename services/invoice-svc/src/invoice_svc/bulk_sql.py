@@ -1,7 +1,8 @@
 """Set-based SQL the repositories share: arrays as one parameter, parallel arrays as rows."""
 
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, TableValuedAlias, any_, bindparam, column, func
@@ -26,3 +27,11 @@ def unnest(**arrays: tuple[Sequence[Any], Any]) -> TableValuedAlias:
         .table_valued(*(column(name, item_type) for name, (_, item_type) in arrays.items()))
         .render_derived()
     )
+
+
+def rows_by(rows: Iterable[Any], key: str) -> dict[uuid.UUID, list[Any]]:
+    """Rows grouped by the parent id in column `key`, each group in the rows' order."""
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped

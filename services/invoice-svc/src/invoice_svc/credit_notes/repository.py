@@ -1,7 +1,6 @@
 """Credit note data access: bulk writes, issuing, lines, what an invoice has left to credit."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +8,7 @@ from sqlalchemy import Row, String, func, select, update
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_svc.bulk_sql import one_of, unnest
+from invoice_svc.bulk_sql import one_of, rows_by, unnest
 from invoice_svc.models import BillingPeriod, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from invoice_svc.statuses import CreditNoteStatus, PeriodStatus
 from q2c_shared.db import copy_rows
@@ -112,10 +111,7 @@ async def credit_note_lines(
         .where(one_of(table.c.credit_note_id, credit_note_ids))
         .order_by(table.c.credit_note_id, table.c.position)
     )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for line in result:
-        grouped[line.credit_note_id].append(line)
-    return grouped
+    return rows_by(result, "credit_note_id")
 
 
 async def page_of_credit_notes(

@@ -1,7 +1,6 @@
 """Invoice data access: bulk writes of drafts, posting, taxes, lines, payment applications."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -10,7 +9,7 @@ from sqlalchemy import Date, Numeric, Row, String, func, select, update
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_svc.bulk_sql import one_of, unnest
+from invoice_svc.bulk_sql import one_of, rows_by, unnest
 from invoice_svc.models import (
     BillingPeriod,
     BillingSchedule,
@@ -88,10 +87,7 @@ async def lines_by_invoice(
         .where(one_of(_lines.c.invoice_id, invoice_ids))
         .order_by(_lines.c.invoice_id, _lines.c.position)
     )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for line in result:
-        grouped[line.invoice_id].append(line)
-    return grouped
+    return rows_by(result, "invoice_id")
 
 
 async def lines_with_tax_codes(
@@ -104,10 +100,7 @@ async def lines_with_tax_codes(
         .where(one_of(_lines.c.invoice_id, invoice_ids))
         .order_by(_lines.c.invoice_id, _lines.c.position)
     )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for line in result:
-        grouped[line.invoice_id].append(line)
-    return grouped
+    return rows_by(result, "invoice_id")
 
 
 async def set_line_taxes(session: AsyncSession, line_taxes: list[dict[str, Any]]) -> None:

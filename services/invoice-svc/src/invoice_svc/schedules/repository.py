@@ -1,7 +1,6 @@
 """Billing schedule data access: schedules and their periods."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_svc.bulk_sql import one_of
+from invoice_svc.bulk_sql import one_of, rows_by
 from invoice_svc.models import BillingPeriod, BillingSchedule
 from q2c_shared.pagination import PageRequest, fetch_page
 
@@ -46,10 +45,7 @@ async def periods_by_schedule(
         .where(one_of(BillingPeriod.billing_schedule_id, schedule_ids))
         .order_by(BillingPeriod.billing_schedule_id, BillingPeriod.sequence)
     )
-    grouped: dict[uuid.UUID, list[BillingPeriod]] = defaultdict(list)
-    for period in result.scalars():
-        grouped[period.billing_schedule_id].append(period)
-    return grouped
+    return rows_by(result.scalars(), "billing_schedule_id")
 
 
 async def page_of_schedules(
