@@ -36,6 +36,7 @@ from q2c_shared.metrics import ServiceMetrics, metrics_router
 from q2c_shared.middleware import RequestTelemetry
 from q2c_shared.problems import PROBLEM_RESPONSES, install_problem_handlers
 from q2c_shared.relay import OutboxRelay
+from q2c_shared.retention import prune_retained_rows
 from q2c_shared.settings import ServiceSettings
 from q2c_shared.shutdown import notice_stop_signals
 from q2c_shared.tracing import create_tracer_provider
@@ -197,7 +198,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         app.state.runtime = runtime
         if settings.run_background_workers:
             runtime.tasks.append(asyncio.create_task(_connect_broker(spec, runtime), name="broker"))
-            for worker in spec.workers:
+            for worker in [*spec.workers, prune_retained_rows]:
                 runtime.tasks.append(
                     asyncio.create_task(
                         worker(runtime, runtime.stopping),

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Integer, String, func, select, update
+from sqlalchemy import Column, DateTime, Index, Integer, String, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
@@ -29,6 +29,9 @@ REPLAY_HEADER = "Idempotent-Replayed"
 
 class IdempotencyKey(SQLModel, table=True):
     __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        Index("ix_idempotency_keys_created_brin", "created_at", postgresql_using="brin"),
+    )
 
     key: str = Field(sa_column=Column(String(255), primary_key=True))
     request_fingerprint: str = Field(sa_column=Column(String(64), nullable=False))

@@ -6,7 +6,7 @@ even when Kafka delivers it again (at-least-once delivery, rebalances, restarts)
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String, func
+from sqlalchemy import Column, DateTime, Index, String, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
@@ -14,6 +14,9 @@ from sqlmodel import Field, SQLModel
 
 class InboxEvent(SQLModel, table=True):
     __tablename__ = "inbox_events"
+    __table_args__ = (
+        Index("ix_inbox_events_processed_brin", "processed_at", postgresql_using="brin"),
+    )
 
     consumer: str = Field(sa_column=Column(String(100), primary_key=True))
     event_id: str = Field(sa_column=Column(String(100), primary_key=True))

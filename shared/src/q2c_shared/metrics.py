@@ -116,6 +116,13 @@ class ServiceMetrics:
             ["topic"],
             registry=registry,
         )
+        self.retention_pruned = Counter(
+            "q2c_retention_pruned_total",
+            "Rows the retention job deleted: published outbox events, inbox rows and "
+            "idempotency keys older than their windows.",
+            ["table"],
+            registry=registry,
+        )
         self._groups: dict[Callable[[CollectorRegistry], Any], Any] = {}
 
     @classmethod

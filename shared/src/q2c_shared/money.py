@@ -4,11 +4,14 @@ Amounts travel as decimal strings in JSON (`"1234.50"`); a JSON float is refused
 that no binary fraction ever reaches a ledger.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+from q2c_shared.problems import Unprocessable
 
 # ISO 4217 minor units for the currencies that differ from the usual two decimals, plus the
 # common two-decimal ones so that an unknown code is refused rather than guessed.
@@ -89,6 +92,24 @@ class UnknownCurrencyError(ValueError):
     """The currency is not an ISO 4217 code that q2c knows the minor units of."""
 
 
+MAX_INTEGER_DIGITS = 18
+"""Money and quantities have at most 18 digits before the point (CONTRACT.md, HTTP conventions)."""
+QUANTITY_DECIMALS = 6
+"""Quantities (and unit prices, which may be fractions of a cent) have at most 6 decimals."""
+AMOUNT_DECIMALS = 3
+"""The most minor units any currency has (KWD, BHD, ...): an amount's decimals in the schema; the
+currency's own minor units are checked where the currency is known (`check_minor_units`)."""
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_WIDE = Context(prec=MAX_INTEGER_DIGITS + 2 * QUANTITY_DECIMALS + 20, rounding=ROUND_HALF_UP)
+"""Room for any product of two in-bounds numbers, so quantize never runs out of digits."""
+
+
+class AmountOutOfRange(Unprocessable):
+    """A computed or given amount has more than 18 digits before the point (or is not finite)."""
+
+    code, title = "amount_out_of_range", "Amount out of range"
+
+
 def minor_units(currency: str) -> int:
     """How many decimals the currency has (USD 2, JPY 0, KWD 3)."""
     try:
@@ -98,22 +119,46 @@ def minor_units(currency: str) -> int:
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
-    """Round half-up to the currency's minor units: the only rounding money ever gets."""
+    """Round half-up to the currency's minor units: the only rounding money ever gets.
+
+    An amount that is not finite or, rounded, has more than 18 integer digits raises
+    `AmountOutOfRange` (a 422 problem): no ledger holds it, and bad input must not become a 500.
+    """
+    if not amount.is_finite() or amount.adjusted() >= MAX_INTEGER_DIGITS:
+        raise AmountOutOfRange(_too_large(amount))
     exponent = Decimal(1).scaleb(-minor_units(currency))
-    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(exponent, rounding=ROUND_HALF_UP, context=_WIDE)
+    if abs(rounded) >= _LIMIT:
+        raise AmountOutOfRange(_too_large(amount))
+    return rounded
+
+
+def _too_large(amount: Decimal) -> str:
+    shown = f"{amount:.6E}" if amount.is_finite() else str(amount)
+    return (
+        f"An amount of {shown} is out of range: money has at most {MAX_INTEGER_DIGITS} digits "
+        "before the point. Use smaller prices, quantities or terms."
+    )
+
+
+def check_minor_units(amount: Decimal, currency: str, *, field: str) -> None:
+    """Refuse (422) an amount given with more decimals than the currency has ("10.001" USD)."""
+    units = minor_units(currency)
+    # Trailing zeros do not count: "10.500" USD is 10.50.
+    exponent = amount.normalize(_WIDE).as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > units:
+        raise Unprocessable(
+            f"{field} {plain_decimal(amount)} has more decimals than {currency} has minor units "
+            f"({units}).",
+            code="too_many_decimals",
+            errors=[{"loc": ["body", *field.split(".")], "msg": f"at most {units} decimals"}],
+        )
 
 
 @cache
 def zero(currency: str) -> Decimal:
     """Zero with the currency's number of decimals (`0.00`, `0`, `0.000`)."""
     return round_money(Decimal(0), currency)
-
-
-def refuse_float(value: Any) -> Any:
-    """A `BeforeValidator` for decimals that must not arrive as JSON floats."""
-    if isinstance(value, float):
-        raise ValueError('send money as a decimal string such as "1234.50", not a JSON number')
-    return value
 
 
 def plain_decimal(value: Decimal) -> str:
@@ -129,37 +174,78 @@ def _check_currency(value: Any) -> Any:
     return value
 
 
-_DECIMAL_STRING = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
+def _decimal_type(
+    *, integer_digits: int, decimals: int, examples: list[str], description: str
+) -> Any:
+    """A decimal the API takes as a string (or an integer) within bounds: never a JSON float,
+    never an exponent (`1e30`), never more digits than the bounds. Checked before any work, so an
+    out-of-bounds number is a 422 naming the field, not a crash deep in the arithmetic."""
+    fraction = rf"(\.\d{{1,{decimals}}})?" if decimals else ""
+    pattern = rf"^-?\d{{1,{integer_digits}}}{fraction}$"
+    shape = re.compile(pattern)
+    limit = 10**integer_digits - 1
+    bounds = f"at most {integer_digits} digits before the point and {decimals} after it"
 
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(refuse_float),
-    PlainSerializer(plain_decimal, return_type=str, when_used="json"),
-    WithJsonSchema(
-        {
-            **_DECIMAL_STRING,
-            "examples": ["1234.50"],
-            "description": "Money as a decimal string, in the currency's minor units.",
-        }
-    ),
-]
+    def parse(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return value  # built by our own code (a response from a row), not read from JSON
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValueError(f'send a decimal string such as "{examples[0]}", not a JSON number')
+        if isinstance(value, int):
+            if abs(value) > limit:
+                raise ValueError(f"out of range: {bounds}")
+            return Decimal(value)
+        if isinstance(value, str):
+            if not shape.fullmatch(value):
+                raise ValueError(f'not a decimal string with {bounds}, e.g. "{examples[0]}"')
+            return Decimal(value)
+        raise ValueError(f'send a decimal string such as "{examples[0]}"')
+
+    return Annotated[
+        Decimal,
+        BeforeValidator(parse),
+        PlainSerializer(plain_decimal, return_type=str, when_used="json"),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": pattern},
+                    {"type": "integer", "minimum": -limit, "maximum": limit},
+                ],
+                "examples": examples,
+                "description": f"{description} A decimal string ({bounds}) or an integer; "
+                "never a JSON float.",
+            }
+        ),
+    ]
+
+
+Amount = _decimal_type(
+    integer_digits=MAX_INTEGER_DIGITS,
+    decimals=AMOUNT_DECIMALS,
+    examples=["1234.50"],
+    description="Money, in the currency's minor units (USD 2 decimals, JPY 0, KWD 3).",
+)
 """A money amount as the API shows it: a decimal string, never a float."""
 
-Quantity = Annotated[
-    Decimal,
-    BeforeValidator(refuse_float),
-    PlainSerializer(plain_decimal, return_type=str, when_used="json"),
-    WithJsonSchema({**_DECIMAL_STRING, "examples": ["10"]}),
-    Field(examples=["10"]),
-]
+Price = _decimal_type(
+    integer_digits=MAX_INTEGER_DIGITS,
+    decimals=QUANTITY_DECIMALS,
+    examples=["31.00"],
+    description="A unit price; may have up to 6 decimals (a fraction of a cent per unit).",
+)
+"""A unit price: like `Amount`, but up to 6 decimals (usage is often priced below a cent)."""
+
+Quantity = _decimal_type(
+    integer_digits=MAX_INTEGER_DIGITS,
+    decimals=QUANTITY_DECIMALS,
+    examples=["10"],
+    description="A quantity; may be fractional (e.g. hours).",
+)
 """A quantity (may be fractional for usage, e.g. hours); decimal string or integer."""
 
-Percent = Annotated[
-    Decimal,
-    BeforeValidator(refuse_float),
-    PlainSerializer(plain_decimal, return_type=str, when_used="json"),
-    WithJsonSchema({**_DECIMAL_STRING, "examples": ["19"]}),
-]
+Percent = _decimal_type(
+    integer_digits=3, decimals=QUANTITY_DECIMALS, examples=["19"], description="A percentage."
+)
 """A percentage (a rate, a discount) as a decimal string: `"19"`, `"8.875"`."""
 
 CurrencyCode = Annotated[

@@ -45,6 +45,8 @@ class OutboxEvent(SQLModel, table=True):
             "created_at",
             postgresql_where=text("published_at IS NULL"),
         ),
+        # The retention job's: which published rows are old enough to prune.
+        Index("ix_outbox_events_created_brin", "created_at", postgresql_using="brin"),
     )
 
     id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))

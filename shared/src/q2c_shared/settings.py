@@ -56,6 +56,52 @@ class ServiceSettings(BaseSettings):
         "hold before they are cancelled (below Kubernetes' 30 s termination grace period).",
     )
 
+    database_statement_timeout_ms: int = Field(
+        30_000,
+        ge=0,
+        description="PostgreSQL `statement_timeout` of every connection: a statement running "
+        "longer is cancelled (0: no limit).",
+    )
+    database_lock_timeout_ms: int = Field(
+        10_000,
+        ge=0,
+        description="PostgreSQL `lock_timeout`: a statement waiting longer for a lock fails "
+        "(0: no limit). Jobs that queue on a lock on purpose set their own for the transaction.",
+    )
+    database_idle_in_transaction_timeout_ms: int = Field(
+        60_000,
+        ge=0,
+        description="PostgreSQL `idle_in_transaction_session_timeout`: a transaction left open "
+        "without a statement this long is ended by the server, releasing its locks.",
+    )
+    request_timeout_seconds: float = Field(
+        30,
+        gt=0,
+        description="Most time an HTTP request may take; then its work is cancelled and rolled "
+        "back, and it answers 503 `request_timeout`.",
+    )
+    max_request_body_bytes: int = Field(
+        1_048_576, ge=1, description="Largest request body accepted; larger: 413 (1 MiB)."
+    )
+    retention_outbox_hours: float = Field(
+        168, gt=0, description="Published outbox events are kept this long, then pruned."
+    )
+    retention_inbox_hours: float = Field(
+        336,
+        gt=0,
+        description="Inbox rows (events applied) are kept this long; keep it above the "
+        "broker's retention so a redelivered event is still recognised.",
+    )
+    retention_idempotency_hours: float = Field(
+        24, gt=0, description="Idempotency keys answer retries this long (like Stripe's 24 h)."
+    )
+    retention_batch_size: int = Field(
+        1_000, ge=1, description="Rows the retention job deletes per statement."
+    )
+    retention_interval_seconds: float = Field(
+        300, gt=0, description="Pause between two passes of the retention job."
+    )
+
     outbox_batch_size: int = Field(500, ge=1)
     outbox_poll_interval_seconds: float = Field(0.2, gt=0)
     consumer_max_attempts: int = Field(

@@ -83,7 +83,7 @@ class ChargeSnapshot(BaseModel):
 class QuoteLineSnapshot(ChargeSnapshot):
     list_unit_price: Amount
     net_total: Amount
-    discount_percent: Amount | None = None
+    discount_percent: Percent | None = None
     discount_amount: Amount | None = None
     subscription_id: str | None = Field(
         None, description="Amendments and renewals: the contract's subscription the line changes."
