@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SUITES := shared devstack services/quote-svc services/order-svc services/invoice-svc services/payment-svc tests
 
-.PHONY: help install run demo test lint bench bench-invoices bench-payments clean
+.PHONY: help install run demo test lint bench bench-invoices bench-payments bench-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench-invoices: install ## time an invoice run with posting (options: INVOICE_AR
 bench-payments: install ## time batched payment allocation (options: PAYMENT_ARGS="--batch-size 2000")
 	$(if $(ARGS),$(error ARGS is gone: use INVOICE_ARGS or PAYMENT_ARGS))
 	$(UV) run python bench/payment_allocation.py $(PAYMENT_ARGS)
+
+bench-api: install ## requests/s, p50, p99 of API reads and writes, each as a ratio to /healthz (options: API_ARGS="--seconds 20 --connections 4")
+	$(UV) run python bench/api_load.py $(API_ARGS)
 
 lint: install ## ruff
 	$(UV) run ruff check .
