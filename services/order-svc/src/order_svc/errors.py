@@ -5,6 +5,7 @@ raise in `responses=` (`problem_responses`), so the OpenAPI document shows them.
 from q2c_shared.problems import (
     Conflict,
     NotFound,
+    Unprocessable,
 )
 from q2c_shared.problems import problem_responses as problem_responses
 
@@ -19,6 +20,12 @@ class ContractNotFound(NotFound):
     """No contract has this id."""
 
     code = "contract_not_found"
+
+
+class OrderProductStartsAfterEnd(Unprocessable):
+    """An order product starts after the order's end (its start date + term)."""
+
+    code = "start_after_end"
 
 
 class IdempotencyKeyReused(Conflict):

@@ -24,9 +24,7 @@ async def list_contracts(
     API did not give out: 422.
     """
     rows, next_cursor = await service.list_contracts(session, page, account_id=account_id)
-    return Page(
-        items=[await service.contract_public(session, row) for row in rows], next_cursor=next_cursor
-    )
+    return Page(items=await service.contracts_public(session, rows), next_cursor=next_cursor)
 
 
 @router.get(

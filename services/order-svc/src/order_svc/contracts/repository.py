@@ -1,11 +1,16 @@
 """Contract rows: loads, locks and pages them; no business rules, nothing HTTP."""
 
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.models import Contract, Subscription
+from q2c_shared.db import copy_rows
+from q2c_shared.ids import new_ids
 from q2c_shared.pagination import PageRequest, fetch_page
 
 
@@ -27,6 +32,37 @@ async def subscriptions(
         statement = statement.with_for_update()
     result = await session.execute(statement)
     return list(result.scalars())
+
+
+async def subscriptions_of(
+    session: AsyncSession, contract_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Subscription]]:
+    """The subscriptions of each contract, in one query for all the contracts."""
+    if not contract_ids:
+        return {}
+    result = await session.execute(
+        select(Subscription)
+        .where(Subscription.contract_id.in_(contract_ids))
+        .order_by(Subscription.contract_id, Subscription.id)
+    )
+    by_contract: dict[uuid.UUID, list[Subscription]] = defaultdict(list)
+    for subscription in result.scalars():
+        by_contract[subscription.contract_id].append(subscription)
+    return by_contract
+
+
+async def insert_subscriptions(
+    session: AsyncSession, subscriptions: Sequence[dict[str, Any]]
+) -> list[uuid.UUID]:
+    """New subscriptions in one COPY however many; their ids, in the order given (and
+    increasing, so they list in that order too)."""
+    ids = new_ids(len(subscriptions))
+    await copy_rows(
+        session,
+        Subscription.__table__,
+        [{"id": id_, **row} for id_, row in zip(ids, subscriptions, strict=True)],
+    )
+    return ids
 
 
 async def page(

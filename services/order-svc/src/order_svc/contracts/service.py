@@ -37,13 +37,25 @@ from q2c_shared.pagination import PageRequest
 
 
 async def contract_public(session: AsyncSession, contract: Contract) -> ContractPublic:
-    subscriptions = await repository.subscriptions(session, contract.id)
-    return ContractPublic.model_validate(
-        {
-            **contract.model_dump(),
-            "subscriptions": [SubscriptionPublic.model_validate(s) for s in subscriptions],
-        }
-    )
+    return (await contracts_public(session, [contract]))[0]
+
+
+async def contracts_public(
+    session: AsyncSession, contracts: list[Contract]
+) -> list[ContractPublic]:
+    """The contracts with their subscriptions, read in one query for all of them."""
+    subscriptions = await repository.subscriptions_of(session, [c.id for c in contracts])
+    return [
+        ContractPublic.model_validate(
+            {
+                **contract.model_dump(),
+                "subscriptions": [
+                    SubscriptionPublic.model_validate(s) for s in subscriptions.get(contract.id, [])
+                ],
+            }
+        )
+        for contract in contracts
+    ]
 
 
 async def get_contract(session: AsyncSession, contract_id: uuid.UUID) -> Contract:
@@ -117,8 +129,7 @@ async def _create_contract(
     )
     session.add(contract)
     await session.flush()
-    for product in products:
-        await _subscribe(session, contract, product)
+    await _subscribe(session, contract, products)
     return contract
 
 
@@ -140,10 +151,9 @@ async def _amend_contract(
             f"{order.number} was quoted to end: quote the amendment again."
         )
     subscriptions = await _subscriptions_of(session, contract)
-    for product in products:
-        if product.subscription_id is None:
-            await _subscribe(session, contract, product)
-            continue
+    changes = [p for p in products if p.subscription_id is not None]
+    await _subscribe(session, contract, [p for p in products if p.subscription_id is None])
+    for product in changes:
         subscription = _subscription_for(subscriptions, contract, product)
         try:
             terms = amended_subscription(
@@ -178,10 +188,9 @@ async def _renew_contract(
             f"contract ends on {contract.end_date}: renewed already? Quote the renewal again."
         )
     subscriptions = await _subscriptions_of(session, contract)
-    for product in products:
-        if product.subscription_id is None:
-            await _subscribe(session, contract, product)
-            continue
+    changes = [p for p in products if p.subscription_id is not None]
+    await _subscribe(session, contract, [p for p in products if p.subscription_id is None])
+    for product in changes:
         subscription = _subscription_for(subscriptions, contract, product)
         subscription.quantity = product.quantity
         subscription.net_unit_price = product.net_unit_price
@@ -222,19 +231,31 @@ def _subscription_for(
     return subscription
 
 
-async def _subscribe(session: AsyncSession, contract: Contract, product: OrderProduct) -> None:
-    """A recurring order product becomes a subscription of the contract (others do not)."""
-    if not charges.rule(product.charge_type).recurs:
+async def _subscribe(
+    session: AsyncSession, contract: Contract, products: list[OrderProduct]
+) -> None:
+    """Each recurring order product becomes a subscription of the contract (others do not):
+    the subscriptions in one statement, each product then naming its own (one more)."""
+    recurring = [p for p in products if charges.rule(p.charge_type).recurs]
+    if not recurring:
         return
-    subscription = Subscription(
-        contract_id=contract.id,
-        product_id=product.product_id,
-        sku=product.sku,
-        quantity=product.quantity,
-        net_unit_price=product.net_unit_price,
-        start_date=product.start_date,
-        end_date=product.end_date,
+    subscription_ids = await repository.insert_subscriptions(
+        session,
+        [
+            {
+                "contract_id": contract.id,
+                "product_id": product.product_id,
+                "sku": product.sku,
+                "quantity": product.quantity,
+                "net_unit_price": product.net_unit_price,
+                "start_date": product.start_date,
+                "end_date": product.end_date,
+            }
+            for product in recurring
+        ],
     )
-    session.add(subscription)
+    for product, subscription_id in zip(recurring, subscription_ids, strict=True):
+        product.subscription_id = subscription_id
+    # Flushed here, while these are the only changed rows of the session: the unit of work
+    # writes them as one executemany UPDATE.
     await session.flush()
-    product.subscription_id = subscription.id

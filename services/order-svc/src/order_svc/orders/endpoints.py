@@ -15,6 +15,7 @@ from order_svc.errors import (
     OrderEmpty,
     OrderNotDraft,
     OrderNotFound,
+    OrderProductStartsAfterEnd,
     RenewalOutOfDate,
     SubscriptionChangeRefused,
     UnknownSubscription,
@@ -24,6 +25,7 @@ from order_svc.orders import service
 from order_svc.orders.schemas import OrderCreate, OrderPublic
 from q2c_shared.db import SessionDep
 from q2c_shared.idempotency import IdempotencyDep
+from q2c_shared.money import AmountOutOfRange
 from q2c_shared.pagination import Page, PageDep
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -45,9 +47,7 @@ async def list_orders(
     rows, next_cursor = await service.list_orders(
         session, page, quote_id=quote_id, account_id=account_id, contract_id=contract_id
     )
-    return Page(
-        items=[await service.order_public(session, row) for row in rows], next_cursor=next_cursor
-    )
+    return Page(items=await service.orders_public(session, rows), next_cursor=next_cursor)
 
 
 @router.post(
@@ -55,7 +55,7 @@ async def list_orders(
     status_code=201,
     response_model=OrderPublic,
     summary="Create an order directly",
-    responses=problem_responses(IdempotencyKeyReused),
+    responses=problem_responses(IdempotencyKeyReused, OrderProductStartsAfterEnd, AmountOutOfRange),
 )
 async def create_order(
     body: OrderCreate, session: SessionDep, idempotency: IdempotencyDep
@@ -64,7 +64,11 @@ async def create_order(
 
     The order is a `draft` of type `new`, its amounts derived from each `net_unit_price` and
     rounded to the currency; activate it to create the contract. No event is emitted until then.
-    An invalid body: 422; a reused `Idempotency-Key` with another body: 409.
+    At most 1,000 order products. An invalid body: 422, changing nothing: a field out of its
+    bounds, a price with more decimals than the currency has (`too_many_decimals`), an end
+    (start date + term) after 2199-12-31 (`date_out_of_range`), an amount past 18 digits
+    (`amount_out_of_range`), an order product starting after the end (`start_after_end`). A
+    reused `Idempotency-Key` with another body: 409.
     """
 
     async def create() -> OrderPublic:

@@ -1,11 +1,16 @@
 """Order rows: loads, locks, pages and numbers them; no business rules, nothing HTTP."""
 
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.models import Order, OrderProduct
+from q2c_shared.db import copy_rows
+from q2c_shared.ids import new_ids
 from q2c_shared.pagination import PageRequest, fetch_page
 
 
@@ -32,6 +37,38 @@ async def order_products(session: AsyncSession, order_id: uuid.UUID) -> list[Ord
         .order_by(OrderProduct.position)
     )
     return list(result.scalars())
+
+
+async def order_products_of(
+    session: AsyncSession, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[OrderProduct]]:
+    """The order products of each order, in their order, in one query for all the orders."""
+    if not order_ids:
+        return {}
+    result = await session.execute(
+        select(OrderProduct)
+        .where(OrderProduct.order_id.in_(order_ids))
+        .order_by(OrderProduct.order_id, OrderProduct.position)
+    )
+    by_order: dict[uuid.UUID, list[OrderProduct]] = defaultdict(list)
+    for product in result.scalars():
+        by_order[product.order_id].append(product)
+    return by_order
+
+
+async def insert_order_products(
+    session: AsyncSession, order_id: uuid.UUID, products: Sequence[dict[str, Any]]
+) -> None:
+    """The order's products, numbered 1.. in the order given, in one COPY however many."""
+    ids = new_ids(len(products))
+    await copy_rows(
+        session,
+        OrderProduct.__table__,
+        [
+            {"id": product_id, "order_id": order_id, "position": position, **product}
+            for position, (product_id, product) in enumerate(zip(ids, products, strict=True), 1)
+        ],
+    )
 
 
 async def page(

@@ -1,9 +1,16 @@
-"""Order API schemas: direct orders in, orders with their order products out."""
+"""Order API schemas: direct orders in, orders with their order products out.
+
+Every request field is bounded as CONTRACT.md's HTTP conventions say (digits, decimals, dates
+1900..2199, strings without NUL, at most 1,000 order products), in the type, so the OpenAPI
+document shows the bound and pydantic refuses the input with a 422 before any work is done.
+"""
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from order_svc import api_docs as docs
 from order_svc.api_docs import Public
@@ -12,7 +19,9 @@ from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
-from q2c_shared.money import Amount, CurrencyCode, Quantity
+from q2c_shared.bounds import MAX_LINES, BusinessDate, Text
+from q2c_shared.events import contracts
+from q2c_shared.money import Amount, CurrencyCode, Quantity, minor_units
 
 
 class OrderProductCreate(BaseModel):
@@ -37,13 +46,13 @@ class OrderProductCreate(BaseModel):
     )
 
     product_id: uuid.UUID = Field(description="The quote-svc product sold.")
-    sku: str = Field(
+    sku: Text = Field(
         min_length=1,
         max_length=100,
         description="The product's SKU, as invoices show it.",
         examples=["SEAT-PRO"],
     )
-    product_name: str = Field(
+    product_name: Text = Field(
         min_length=1,
         max_length=255,
         description="The product's name, as invoices show it.",
@@ -56,13 +65,21 @@ class OrderProductCreate(BaseModel):
         description="Recurring products only (default `monthly`): `monthly`, `quarterly`, "
         "`semiannual` or `annual` periods of 1, 3, 6 or 12 months.",
     )
-    tax_code: str | None = Field(None, max_length=50, description=docs.TAX_CODE)
+    tax_code: Text | None = Field(None, max_length=50, description=docs.TAX_CODE)
     quantity: Quantity = Field(gt=0, description="Units sold, above 0; may be fractional.")
-    net_unit_price: Amount = Field(ge=0, description="Per month for recurring products.")
-    start_date: date | None = Field(None, description="Default: the order's start date.")
+    net_unit_price: Amount = Field(
+        ge=0,
+        description="Per month for recurring products; in the order's currency, with at most "
+        "its minor units (USD 2 decimals, JPY 0, KWD 3).",
+    )
+    start_date: BusinessDate | None = Field(
+        None,
+        description="Default: the order's start date; not after the order's end (start date + "
+        "term).",
+    )
     billing_account_id: uuid.UUID | None = Field(None, description=docs.PRODUCT_BILLING_ACCOUNT)
     invoice_grouping: InvoiceGrouping | None = Field(None, description=docs.INVOICE_GROUPING)
-    invoice_group_id: str | None = Field(None, max_length=100, description=docs.INVOICE_GROUP_ID)
+    invoice_group_id: Text | None = Field(None, max_length=100, description=docs.INVOICE_GROUP_ID)
 
     @model_validator(mode="after")
     def _recurring_has_frequency(self) -> "OrderProductCreate":
@@ -115,11 +132,16 @@ class OrderCreate(BaseModel):
 
     account_id: uuid.UUID = Field(description="The customer: a quote-svc account.")
     currency: CurrencyCode
-    start_date: date = Field(
-        description="First day of the contract; ISO date YYYY-MM-DD.", examples=["2026-01-15"]
+    start_date: BusinessDate = Field(
+        description="First day of the contract; ISO date YYYY-MM-DD, 1900-01-01 to 2199-12-31.",
+        examples=["2026-01-15"],
     )
     term_months: int = Field(
-        ge=1, le=120, description="Length of the contract in months (1-120).", examples=[12]
+        ge=1,
+        le=120,
+        description="Length of the contract in months (1-120); its end (start date + term - 1 "
+        "day) must fall on or before 2199-12-31.",
+        examples=[12],
     )
     billing_day_of_month: int | None = Field(
         None,
@@ -132,14 +154,16 @@ class OrderCreate(BaseModel):
     billing_account_id: uuid.UUID | None = Field(
         None, description="The account invoiced, when not `account_id`."
     )
-    po_number: str | None = Field(
+    po_number: Text | None = Field(
         None, max_length=100, description="The customer's purchase order number, on invoices."
     )
-    legal_entity: str | None = Field(
+    legal_entity: Text | None = Field(
         None, max_length=255, description="Your selling entity; invoices number per entity."
     )
     order_products: list[OrderProductCreate] = Field(
-        min_length=1, description="What is sold; at least one."
+        min_length=1,
+        max_length=MAX_LINES,
+        description=f"What is sold; at least one, at most {MAX_LINES:,}.",
     )
 
 
@@ -213,3 +237,67 @@ class OrderPublic(Public):
     )
     created_at: datetime = Field(description=docs.CREATED_AT)
     order_products: list[OrderProductPublic] = Field(description="What was sold, in order.")
+
+
+# --- accepted quotes in ---------------------------------------------------------------------
+# `QuoteAccepted` as this service reads it: the shared contract, with the bounds an order's rows
+# need. An event beyond them fails validation before anything is written, so the consumer
+# dead-letters it instead of writing part of an order or crashing on a row.
+
+_UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+IdText = Annotated[str, StringConstraints(pattern=_UUID_PATTERN)]
+"""An id in its text form, as events carry ids: anything else is refused, not stored."""
+
+
+class AcceptedQuoteLine(contracts.QuoteLineSnapshot):
+    product_id: IdText
+    sku: Text = Field(max_length=100)
+    product_name: Text = Field(max_length=255)
+    charge_type: ChargeType
+    billing_type: BillingType
+    billing_frequency: BillingFrequency | None = None
+    tax_code: Text | None = Field(None, max_length=50)
+    billing_account_id: IdText | None = None
+    invoice_grouping: InvoiceGrouping | None = None
+    invoice_group_id: Text | None = Field(None, max_length=100)
+    subscription_id: IdText | None = None
+
+
+class AcceptedQuoteSnapshot(contracts.QuoteSnapshot):
+    id: IdText
+    type: OrderType = OrderType.NEW
+    account_id: IdText
+    currency: CurrencyCode
+    start_date: BusinessDate
+    end_date: BusinessDate
+    billing_day_of_month: int | None = Field(None, ge=1, le=31)
+    payment_term: PaymentTerm
+    billing_account_id: IdText | None = None
+    po_number: Text | None = Field(None, max_length=100)
+    legal_entity: Text | None = Field(None, max_length=255)
+    contract_id: IdText | None = None
+    lines: list[AcceptedQuoteLine] = Field(max_length=MAX_LINES)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "AcceptedQuoteSnapshot":
+        if self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        units = minor_units(self.currency)
+        for position, line in enumerate(self.lines):
+            for name in ("net_unit_price", "monthly_amount", "amount"):
+                value = getattr(line, name)
+                if value is not None and _decimals(value) > units:
+                    raise ValueError(
+                        f"lines.{position}.{name} {value} has more decimals than "
+                        f"{self.currency} has minor units ({units})"
+                    )
+        return self
+
+
+class AcceptedQuote(contracts.QuoteAccepted):
+    quote: AcceptedQuoteSnapshot
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
