@@ -186,6 +186,13 @@ class NothingToRenew(Unprocessable):
     code = "nothing_to_renew"
 
 
+class TooManyLines(Unprocessable):
+    """A quote has at most 1,000 lines (CONTRACT.md, HTTP conventions): the request would pass
+    it; nothing was changed."""
+
+    code = "too_many_lines"
+
+
 class OrderServiceUnavailable(ServiceUnavailable):
     """order-svc, read for amendments and renewals, is away; nothing was changed."""
 

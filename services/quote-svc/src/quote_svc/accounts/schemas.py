@@ -6,26 +6,30 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from q2c_shared.billing.terms import PaymentTerm
+from q2c_shared.bounds import Flag
 from q2c_shared.money import CurrencyCode
 from quote_svc import api_docs as docs
-from quote_svc.api_docs import Public
+from quote_svc.api_docs import NAME_LENGTH, REFERENCE_LENGTH, Public, not_null, text
+
+_Line = text(REFERENCE_LENGTH)
+_Email = text(254)  # the longest address SMTP carries (RFC 5321)
 
 
 class BillingAddress(BaseModel):
     """Where invoices are addressed; with a product's tax code it decides the tax rate."""
 
-    line1: str = Field(description="Street and number.", examples=["1 Market St"])
-    line2: str | None = Field(None, description="Suite, floor or building; optional.")
-    city: str = Field(description="City or town.", examples=["San Francisco"])
-    region: str | None = Field(
+    line1: _Line = Field(description="Street and number.", examples=["1 Market St"])
+    line2: _Line | None = Field(None, description="Suite, floor or building; optional.")
+    city: _Line = Field(description="City or town.", examples=["San Francisco"])
+    region: _Line | None = Field(
         None,
         description="State, province or county.",
         examples=["CA"],
     )
-    postal_code: str | None = Field(None, description="ZIP or postal code.", examples=["94105"])
-    country: str = Field(
-        min_length=2, max_length=2, description="ISO 3166-1 alpha-2.", examples=["US"]
+    postal_code: text(20) | None = Field(
+        None, description="ZIP or postal code.", examples=["94105"]
     )
+    country: text(2) = Field(min_length=2, description="ISO 3166-1 alpha-2.", examples=["US"])
 
 
 class AccountCreate(BaseModel):
@@ -52,16 +56,14 @@ class AccountCreate(BaseModel):
         }
     )
 
-    name: str = Field(
+    name: text(NAME_LENGTH) = Field(
         min_length=1,
-        max_length=255,
         description="The customer's legal or trading name, as invoices show it.",
         examples=["Acme Corp"],
     )
     currency: CurrencyCode
-    email: str | None = Field(
+    email: _Email | None = Field(
         None,
-        max_length=255,
         description="Where invoices and payment reminders are sent.",
         examples=["billing@acme.example"],
     )
@@ -71,38 +73,41 @@ class AccountCreate(BaseModel):
     payment_term: PaymentTerm = Field(
         PaymentTerm.NET_30, description=f"Default for the account's quotes. {docs.PAYMENT_TERM}"
     )
-    legal_entity: str | None = Field(
+    legal_entity: text(REFERENCE_LENGTH) | None = Field(
         None,
-        max_length=255,
         examples=["Acme Holdings Ltd"],
         description="Your selling entity; invoices number per entity.",
     )
-    tax_exempt: bool = Field(False, description="True: the account's invoices carry no tax.")
+    tax_exempt: Flag = Field(False, description="True: the account's invoices carry no tax.")
 
 
 class AccountUpdate(BaseModel):
-    """Only the fields given change; `currency` is fixed once the account exists."""
+    """Only the fields given change; `currency` is fixed once the account exists. `name`,
+    `payment_term` and `tax_exempt` cannot be null (leave them out to keep them); the others
+    can, to clear them."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"email": "ap@acme.example", "payment_term": "net_45"}]}
     )
 
-    name: str | None = Field(
-        None, min_length=1, max_length=255, description="The customer's new name."
+    name: text(NAME_LENGTH) = Field(
+        None, min_length=1, description="The customer's new name.", json_schema_extra=not_null
     )
-    email: str | None = Field(
-        None, max_length=255, description="Where invoices and payment reminders are sent."
-    )
+    email: _Email | None = Field(None, description="Where invoices and payment reminders are sent.")
     billing_address: BillingAddress | None = Field(
         None, description="Replaces the whole billing address."
     )
-    payment_term: PaymentTerm | None = Field(
-        None, description=f"Default for quotes created from now on. {docs.PAYMENT_TERM}"
+    payment_term: PaymentTerm = Field(
+        None,
+        description=f"Default for quotes created from now on. {docs.PAYMENT_TERM}",
+        json_schema_extra=not_null,
     )
-    legal_entity: str | None = Field(
-        None, max_length=255, description="Your selling entity; invoices number per entity."
+    legal_entity: text(REFERENCE_LENGTH) | None = Field(
+        None, description="Your selling entity; invoices number per entity."
     )
-    tax_exempt: bool | None = Field(None, description="True: the account's invoices carry no tax.")
+    tax_exempt: Flag = Field(
+        None, description="True: the account's invoices carry no tax.", json_schema_extra=not_null
+    )
 
 
 class AccountPublic(Public):

@@ -4,6 +4,7 @@ Functions flush, never commit: the request's unit of work commits (q2c_shared.db
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,3 +65,14 @@ async def existing_account(session: AsyncSession, account_id: uuid.UUID, *, role
     if account is None:
         raise UnknownAccount(f"The {role} {account_id} does not exist.")
     return account
+
+
+async def check_accounts_exist(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID], *, role: str
+) -> None:
+    """The accounts a request names (bill-tos of its lines), checked in one query: the first
+    unknown one is a 422."""
+    known = await repository.existing_ids(session, account_ids)
+    for account_id in account_ids:
+        if account_id not in known:
+            raise UnknownAccount(f"The {role} {account_id} does not exist.")

@@ -8,10 +8,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType
 from q2c_shared.billing.periods import BillingFrequency, BillingType
-from q2c_shared.money import Amount, CurrencyCode, Quantity
+from q2c_shared.money import CurrencyCode, Price, Quantity
 from quote_svc import api_docs as docs
-from quote_svc.api_docs import Public
+from quote_svc.api_docs import (
+    CODE_LENGTH,
+    NAME_LENGTH,
+    NonNegativePrice,
+    PositiveQuantity,
+    Public,
+    text,
+)
 from quote_svc.core.pricing import PricingModel
+
+MAX_TIERS = 100
+"""Most bands a volume or tiered price has."""
 
 
 class ProductCreate(BaseModel):
@@ -30,15 +40,13 @@ class ProductCreate(BaseModel):
         }
     )
 
-    sku: str = Field(
+    sku: text(CODE_LENGTH) = Field(
         min_length=1,
-        max_length=100,
         description="Stock keeping unit; unique across the catalog (a second one is a 409).",
         examples=["SEAT-PRO"],
     )
-    name: str = Field(
+    name: text(NAME_LENGTH) = Field(
         min_length=1,
-        max_length=255,
         description="What quotes and invoices call the product.",
         examples=["Pro seat"],
     )
@@ -50,9 +58,8 @@ class ProductCreate(BaseModel):
         "`quarterly`, `semiannual` or `annual` periods of 1, 3, 6 or 12 months.",
         examples=["monthly"],
     )
-    tax_code: str | None = Field(
+    tax_code: text(50) | None = Field(
         None,
-        max_length=50,
         description="The product's tax category; with the bill-to's address it picks the tax rate.",
         examples=["SAAS"],
     )
@@ -82,9 +89,8 @@ class PriceBookCreate(BaseModel):
         json_schema_extra={"examples": [{"name": "Standard USD", "currency": "USD"}]}
     )
 
-    name: str = Field(
+    name: text(NAME_LENGTH) = Field(
         min_length=1,
-        max_length=255,
         description="What sales reps pick the price book by.",
         examples=["Standard USD"],
     )
@@ -101,8 +107,20 @@ class PriceBookPublic(Public):
 class PriceTierIn(BaseModel):
     """One band of a volume or tiered price: units above the previous tier's `up_to`."""
 
-    up_to: Quantity | None = Field(None, description="Last unit of the tier; null for the last.")
-    unit_price: Amount = Field(
+    up_to: PositiveQuantity | None = Field(
+        None, description="Last unit of the tier, above 0; null for the last."
+    )
+    unit_price: NonNegativePrice = Field(
+        description="Per unit in this tier (per month for recurring products), in the price "
+        "book's currency, not negative."
+    )
+
+
+class PriceTierPublic(Public):
+    """One band of a volume or tiered price, as the price book has it."""
+
+    up_to: Quantity | None = Field(description="Last unit of the tier; null for the last.")
+    unit_price: Price = Field(
         description="Per unit in this tier (per month for recurring products), in the price "
         "book's currency."
     )
@@ -132,7 +150,7 @@ class PriceBookEntryCreate(BaseModel):
     )
 
     product_id: uuid.UUID = Field(description="The product priced; it must exist (else 422).")
-    unit_price: Amount = Field(
+    unit_price: NonNegativePrice = Field(
         description="Per month for recurring products, once for one-time ones; in the price "
         "book's currency, not negative. `flat`: the whole line's price; `volume` and `tiered` "
         "price from `tiers` instead."
@@ -140,20 +158,20 @@ class PriceBookEntryCreate(BaseModel):
     pricing_model: PricingModel = Field(PricingModel.PER_UNIT, description=docs.PRICING_MODEL)
     tiers: list[PriceTierIn] | None = Field(
         None,
-        description="For volume and tiered pricing: ascending `up_to`, the last one null.",
+        max_length=MAX_TIERS,
+        description=f"For volume and tiered pricing: ascending `up_to`, the last one null; at "
+        f"most {MAX_TIERS} tiers.",
     )
 
     @model_validator(mode="after")
     def _tiers_fit_model(self) -> "PriceBookEntryCreate":
-        if self.unit_price < 0:
-            raise ValueError("unit_price must not be negative")
         if self.pricing_model in (PricingModel.VOLUME, PricingModel.TIERED):
             if not self.tiers:
                 raise ValueError(f"{self.pricing_model} pricing needs tiers")
             bounds = [tier.up_to for tier in self.tiers]
             if bounds[-1] is not None or any(bound is None for bound in bounds[:-1]):
                 raise ValueError("only the last tier may (and must) have up_to null")
-            if any(a >= b for a, b in zip(bounds[:-2], bounds[1:-1], strict=False)):
+            if any(a >= b for a, b in zip(bounds[:-2], bounds[1:-1], strict=True)):
                 raise ValueError("tiers must be in ascending order of up_to")
         return self
 
@@ -162,11 +180,11 @@ class PriceBookEntryPublic(Public):
     id: uuid.UUID = Field(description="The entry's id (UUIDv7).")
     price_book_id: uuid.UUID = Field(description="The price book the price belongs to.")
     product_id: uuid.UUID = Field(description="The product priced; one entry per product.")
-    unit_price: Amount = Field(
+    unit_price: Price = Field(
         description="Per month for recurring products, once for one-time ones; in the price "
         "book's currency."
     )
     pricing_model: PricingModel = Field(description=docs.PRICING_MODEL)
-    tiers: list[PriceTierIn] | None = Field(
+    tiers: list[PriceTierPublic] | None = Field(
         description="Volume and tiered pricing: the bands, ascending; null otherwise."
     )

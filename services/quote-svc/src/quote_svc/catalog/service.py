@@ -4,6 +4,7 @@ Functions flush, never commit: the request's unit of work commits (q2c_shared.db
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -91,6 +92,17 @@ async def existing_product(session: AsyncSession, product_id: uuid.UUID) -> Prod
     return product
 
 
+async def existing_products(
+    session: AsyncSession, product_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Product]:
+    """The products a request names, in one query: the first unknown one is a 422."""
+    products = await repository.products(session, product_ids)
+    for product_id in product_ids:
+        if product_id not in products:
+            raise UnknownProduct(f"Product {product_id} does not exist.")
+    return products
+
+
 async def existing_price_book(session: AsyncSession, price_book_id: uuid.UUID) -> PriceBook:
     """A price book a request names: unknown is a 422."""
     price_book = await repository.price_book(session, price_book_id)
@@ -101,12 +113,25 @@ async def existing_price_book(session: AsyncSession, price_book_id: uuid.UUID) -
 
 async def price_of(session: AsyncSession, price_book_id: uuid.UUID, product_id: uuid.UUID) -> Price:
     """What the price book says for the product: model, unit price and tiers."""
-    entry = await repository.entry(session, price_book_id, product_id)
-    if entry is None:
-        raise ProductNotInPriceBook(
-            f"Product {product_id} has no price in price book {price_book_id}; "
-            f"add it with POST /v1/price-books/{price_book_id}/entries."
-        )
+    return (await prices_of(session, price_book_id, [product_id]))[product_id]
+
+
+async def prices_of(
+    session: AsyncSession, price_book_id: uuid.UUID, product_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Price]:
+    """What the price book says for each of the products, read in one query; the first product
+    it has no price for is a 422."""
+    entries = await repository.entries(session, price_book_id, product_ids)
+    for product_id in product_ids:
+        if product_id not in entries:
+            raise ProductNotInPriceBook(
+                f"Product {product_id} has no price in price book {price_book_id}; "
+                f"add it with POST /v1/price-books/{price_book_id}/entries."
+            )
+    return {product_id: _price(entry) for product_id, entry in entries.items()}
+
+
+def _price(entry: PriceBookEntry) -> Price:
     return Price(
         pricing_model=PricingModel(entry.pricing_model),
         unit_price=entry.unit_price,

@@ -1,16 +1,22 @@
 """Amendment and renewal quote requests: changes to a running contract, and its next term."""
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from q2c_shared.billing.catalog import InvoiceGrouping
-from q2c_shared.money import Amount, Quantity
+from q2c_shared.bounds import MAX_LINES, BusinessDate
 from quote_svc import api_docs as docs
-from quote_svc.api_docs import Percent
+from quote_svc.api_docs import (
+    CODE_LENGTH,
+    NonNegativeAmount,
+    NonNegativeQuantity,
+    Percent,
+    UpliftPercent,
+    text,
+)
 
 
 class AmendmentLineCreate(BaseModel):
@@ -22,18 +28,19 @@ class AmendmentLineCreate(BaseModel):
     product_id: uuid.UUID | None = Field(
         None, description="A product to add, priced from the price book; or `subscription_id`."
     )
-    quantity: Quantity = Field(
-        ge=0,
+    quantity: NonNegativeQuantity = Field(
         description="The NEW TOTAL quantity of the subscription (0 cancels it), or the quantity "
         "of the product added.",
     )
     discount_percent: Percent | None = Field(None, description="Added products only.")
-    discount_amount: Amount | None = Field(None, ge=0, description="Added products only.")
+    discount_amount: NonNegativeAmount | None = Field(
+        None, description="Added products only; in the contract's currency."
+    )
     billing_account_id: uuid.UUID | None = Field(
         None, description=f"Added products only. {docs.LINE_BILLING_ACCOUNT}"
     )
     invoice_grouping: InvoiceGrouping | None = Field(None, description=docs.INVOICE_GROUPING)
-    invoice_group_id: str | None = Field(None, max_length=100, description=docs.INVOICE_GROUP_ID)
+    invoice_group_id: text(CODE_LENGTH) | None = Field(None, description=docs.INVOICE_GROUP_ID)
 
     @model_validator(mode="after")
     def _subscription_or_product(self) -> "AmendmentLineCreate":
@@ -81,7 +88,7 @@ class AmendmentQuoteCreate(BaseModel):
     account_id: uuid.UUID | None = Field(
         None, description="Default: the contract's account; if given it must be that account."
     )
-    start_date: date = Field(
+    start_date: BusinessDate = Field(
         description="The first day the change applies; within the contract.",
         examples=["2026-03-10"],
     )
@@ -90,13 +97,15 @@ class AmendmentQuoteCreate(BaseModel):
         description="Prices added products. Default: the price book of the quote the contract "
         "came from; required when there is none and a product is added.",
     )
-    po_number: str | None = Field(None, max_length=100, description="Default: the contract's.")
-    expires_on: date | None = Field(
+    po_number: text(CODE_LENGTH) | None = Field(None, description="Default: the contract's.")
+    expires_on: BusinessDate | None = Field(
         None, description="Last day it can be accepted (later: 409); ISO date YYYY-MM-DD."
     )
     lines: list[AmendmentLineCreate] = Field(
         default_factory=list,
-        description="Subscriptions left out, or given their current quantity, stay as they are.",
+        max_length=MAX_LINES,
+        description="Subscriptions left out, or given their current quantity, stay as they are; "
+        f"at most {MAX_LINES:,} lines.",
     )
 
 
@@ -123,11 +132,10 @@ class RenewalQuoteCreate(BaseModel):
     account_id: uuid.UUID | None = Field(
         None, description="Default: the contract's account; if given it must be that account."
     )
-    uplift_percent: Decimal = Field(
+    uplift_percent: UpliftPercent = Field(
         Decimal(0),
-        ge=-100,
-        le=1000,
-        description="Raises every subscription's net unit price by this percent.",
+        description="Raises every subscription's net unit price by this percent (-100 to "
+        "999.999999).",
         examples=["5"],
     )
     term_months: int | None = Field(
@@ -138,7 +146,7 @@ class RenewalQuoteCreate(BaseModel):
         description="Prices products added to the renewal. Default: the price book of the quote "
         "the contract came from.",
     )
-    po_number: str | None = Field(None, max_length=100, description="Default: the contract's.")
-    expires_on: date | None = Field(
+    po_number: text(CODE_LENGTH) | None = Field(None, description="Default: the contract's.")
+    expires_on: BusinessDate | None = Field(
         None, description="Last day it can be accepted (later: 409); ISO date YYYY-MM-DD."
     )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.billing.periods import months_covering, term_end_date
+from q2c_shared.bounds import LATEST_BUSINESS_DATE, check_business_date
 from quote_svc.accounts.service import existing_account
 from quote_svc.catalog.service import existing_price_book
 from quote_svc.contract_quotes import order_client
@@ -71,26 +72,29 @@ async def create_amendment_quote(
         po_number=body.po_number,
         expires_on=body.expires_on,
     )
+    lines.check_discounts(body.lines, quote.currency, path="lines")
     subscriptions = {subscription.id: subscription for subscription in contract.subscriptions}
     changed: set[uuid.UUID] = set()
+    new_lines: list[lines.NewLine] = []
     for line in body.lines:
         if line.product_id is not None:
-            await lines.add_product_line(session, quote, _added_product(line))
+            new_lines.append(_added_product(line))
             continue
         subscription = _amendable(contract, subscriptions, line, body.start_date, changed)
         if line.quantity == subscription.quantity:
             continue  # listed as it is: nothing to change, nothing to bill
-        await lines.add_subscription_line(
-            session,
-            quote,
-            subscription,
-            quantity=line.quantity,
-            quantity_delta=line.quantity - subscription.quantity,
-            net_unit_price=subscription.net_unit_price,
-            billing_account_id=line.billing_account_id,
-            invoice_grouping=line.invoice_grouping,
-            invoice_group_id=line.invoice_group_id,
+        new_lines.append(
+            lines.SubscriptionChange(
+                subscription,
+                quantity=line.quantity,
+                quantity_delta=line.quantity - subscription.quantity,
+                net_unit_price=subscription.net_unit_price,
+                billing_account_id=line.billing_account_id,
+                invoice_grouping=line.invoice_grouping,
+                invoice_group_id=line.invoice_group_id,
+            )
         )
+    await lines.add_lines(session, quote, new_lines)
     await lines.recalculate(session, quote)
     return quote
 
@@ -108,7 +112,12 @@ async def create_renewal_quote(
         or contract.term_months
         or months_covering(contract.start_date, contract_end)
     )
-    start_date = contract_end + timedelta(days=1)
+    # The renewal's first and last days are business dates too: a contract ending on
+    # 2199-12-31 has no renewal the calendar holds.
+    start_date = min(contract_end, LATEST_BUSINESS_DATE) + timedelta(days=1)
+    check_business_date(start_date, field="start_date")
+    end_date = term_end_date(start_date, term_months)
+    check_business_date(end_date, field="end_date")
     renewing = [
         subscription
         for subscription in contract.subscriptions
@@ -126,23 +135,27 @@ async def create_renewal_quote(
         await _price_book_for_contract(session, contract, body.price_book_id),
         quote_type=QuoteType.RENEWAL,
         start_date=start_date,
-        end_date=term_end_date(start_date, term_months),
+        end_date=end_date,
         term_months=term_months,
         po_number=body.po_number,
         expires_on=body.expires_on,
         uplift_percent=body.uplift_percent,
     )
-    for subscription in renewing:
-        await lines.add_subscription_line(
-            session,
-            quote,
-            subscription,
-            quantity=subscription.quantity,
-            quantity_delta=None,
-            net_unit_price=uplifted_unit_price(
-                subscription.net_unit_price, body.uplift_percent, contract.currency
-            ),
-        )
+    await lines.add_lines(
+        session,
+        quote,
+        [
+            lines.SubscriptionChange(
+                subscription,
+                quantity=subscription.quantity,
+                quantity_delta=None,
+                net_unit_price=uplifted_unit_price(
+                    subscription.net_unit_price, body.uplift_percent, contract.currency
+                ),
+            )
+            for subscription in renewing
+        ],
+    )
     await lines.recalculate(session, quote)
     return quote
 

@@ -1,18 +1,27 @@
 """A quote's lines as they are priced: added from the catalog or from a contract's
 subscription, repriced on every change, and added up into the quote's totals.
 
+Lines are added set-based, however many a request brings (at most `MAX_LINES` a quote): their
+products, bill-to accounts and price book entries are read in one query each, positions are
+counted on from the quote's last line, each line is priced in memory and all are inserted in one
+statement. No query per line: a 1,000-line quote costs the round trips of a one-line quote.
+
 The arithmetic is the pure core's (`core.pricing`, with `q2c_shared.billing.charges` saying
 where each charge type's amount goes); this module loads what it needs and writes the results.
 """
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.billing import charges
-from quote_svc.accounts.service import existing_account
-from quote_svc.catalog.service import existing_product, price_of
+from q2c_shared.bounds import MAX_LINES
+from q2c_shared.money import check_minor_units, round_money
+from quote_svc.accounts.service import check_accounts_exist
+from quote_svc.catalog.service import Price, existing_products, price_of, prices_of
 from quote_svc.contract_quotes.order_client import ContractSubscription
 from quote_svc.core.pricing import (
     PricingModel,
@@ -24,129 +33,107 @@ from quote_svc.core.pricing import (
     price_line,
     quote_totals,
 )
-from quote_svc.models import Quote, QuoteLine
+from quote_svc.errors import TooManyLines
+from quote_svc.models import Product, Quote, QuoteLine
 from quote_svc.quotes import repository
 from quote_svc.quotes.schemas import QuoteLineCreate
 from quote_svc.statuses import QuoteType
 
 
-async def add_product_line(session: AsyncSession, quote: Quote, body: QuoteLineCreate) -> QuoteLine:
-    """A line selling a catalog product, priced from the quote's price book."""
-    product = await existing_product(session, body.product_id)
-    if body.billing_account_id is not None:
-        await existing_account(session, body.billing_account_id, role="billing account")
-    line = QuoteLine(
-        quote_id=quote.id,
-        position=await repository.next_line_position(session, quote.id),
-        product_id=product.id,
-        sku=product.sku,
-        product_name=product.name,
-        charge_type=product.charge_type,
-        billing_type=product.billing_type,
-        billing_frequency=product.billing_frequency,
-        tax_code=product.tax_code,
-        pricing_model=PricingModel.PER_UNIT,
-        quantity=body.quantity,
-        discount_percent=body.discount_percent,
-        discount_amount=body.discount_amount,
-        billing_account_id=body.billing_account_id,
-        invoice_grouping=body.invoice_grouping,
-        invoice_group_id=body.invoice_group_id,
-    )
-    session.add(line)
-    await price(session, quote, line)
-    return line
+@dataclass(frozen=True)
+class SubscriptionChange:
+    """A line for an existing subscription of the contract, at its net unit price (uplifted for
+    a renewal): amendments and renewals."""
+
+    subscription: ContractSubscription
+    quantity: Decimal
+    quantity_delta: Decimal | None
+    net_unit_price: Decimal
+    billing_account_id: uuid.UUID | None = None
+    invoice_grouping: str | None = None
+    invoice_group_id: str | None = None
 
 
-async def add_subscription_line(
-    session: AsyncSession,
-    quote: Quote,
-    subscription: ContractSubscription,
-    *,
-    quantity: Decimal,
-    quantity_delta: Decimal | None,
-    net_unit_price: Decimal,
-    billing_account_id: uuid.UUID | None = None,
-    invoice_grouping: str | None = None,
-    invoice_group_id: str | None = None,
-) -> QuoteLine:
-    """A line for an existing subscription, at its net unit price (uplifted for a renewal)."""
-    product = await existing_product(session, subscription.product_id)
-    if billing_account_id is not None:
-        await existing_account(session, billing_account_id, role="billing account")
-    line = QuoteLine(
-        quote_id=quote.id,
-        position=await repository.next_line_position(session, quote.id),
-        product_id=product.id,
-        sku=product.sku,
-        product_name=product.name,
-        charge_type=product.charge_type,
-        billing_type=product.billing_type,
-        billing_frequency=product.billing_frequency,
-        tax_code=product.tax_code,
-        # Whatever the product's price book model, a subscription changes at its unit price.
-        pricing_model=PricingModel.PER_UNIT,
-        quantity=quantity,
-        quantity_delta=quantity_delta,
-        list_unit_price=net_unit_price,
-        net_unit_price=net_unit_price,
-        subscription_id=subscription.id,
-        subscription_start_date=subscription.start_date,
-        billing_account_id=billing_account_id,
-        invoice_grouping=invoice_grouping,
-        invoice_group_id=invoice_group_id,
+NewLine = QuoteLineCreate | SubscriptionChange
+"""A line to add: a catalog product priced from the quote's price book, or a subscription."""
+
+
+def check_discounts(
+    requested: Sequence[QuoteLineCreate | object], currency: str, *, path: str | None
+) -> None:
+    """A per-unit discount is money in the quote's currency: no more decimals than it has
+    (`path`: where the lines are in the body, "lines"; None for a body that is one line)."""
+    for index, line in enumerate(requested):
+        discount_amount = getattr(line, "discount_amount", None)
+        if discount_amount is not None:
+            field = "discount_amount" if path is None else f"{path}.{index}.discount_amount"
+            check_minor_units(discount_amount, currency, field=field)
+
+
+async def add_lines(session: AsyncSession, quote: Quote, new_lines: Sequence[NewLine]) -> None:
+    """Add the lines after the quote's last, priced, in one insert; the quote's totals are the
+    caller's to recalculate. The quote is locked (or new): its line count cannot move."""
+    count, last_position = await repository.line_count_and_last_position(session, quote.id)
+    if count + len(new_lines) > MAX_LINES:
+        raise TooManyLines(
+            f"Quote {quote.number} has {count:,} lines; {len(new_lines):,} more would pass the "
+            f"{MAX_LINES:,} a quote may have.",
+            errors=[{"loc": ["body", "lines"], "msg": f"at most {MAX_LINES} lines a quote"}],
+        )
+    products = await existing_products(session, [_product_id(line) for line in new_lines])
+    await check_accounts_exist(
+        session,
+        [line.billing_account_id for line in new_lines if line.billing_account_id is not None],
+        role="billing account",
     )
-    session.add(line)
-    await price(session, quote, line)
-    return line
+    catalog_lines = [line for line in new_lines if isinstance(line, QuoteLineCreate)]
+    prices = await prices_of(
+        session, quote.price_book_id, [line.product_id for line in catalog_lines]
+    )
+    rows = []
+    for position, new_line in enumerate(new_lines, start=last_position + 1):
+        row = _row(quote, new_line, products[_product_id(new_line)], position)
+        _apply_price(quote, row, prices.get(row.product_id))
+        rows.append(row)
+    await repository.insert_lines(session, rows)
 
 
 async def price(session: AsyncSession, quote: Quote, line: QuoteLine) -> None:
-    """(Re)price the line: its unit prices, its amounts where its charge type puts them, and
-    what it is worth over the quote's term."""
-    if line.subscription_id is not None:
-        # An existing subscription is not repriced: its (renewal: uplifted) net unit price x
-        # the change of quantity on an amendment, x the quantity on a renewal.
-        basis = line.quantity_delta if quote.type == QuoteType.AMENDMENT else line.quantity
-        assert basis is not None
-        amount = extended_amount(line.net_unit_price, basis, quote.currency)
-    else:
-        price_book_price = await price_of(session, quote.price_book_id, line.product_id)
-        priced = price_line(
-            pricing_model=price_book_price.pricing_model,
-            unit_price=price_book_price.unit_price,
-            tiers=price_book_price.tiers,
-            quantity=line.quantity,
-            currency=quote.currency,
-            discount_percent=line.discount_percent,
-            discount_amount=line.discount_amount,
-        )
-        line.pricing_model = price_book_price.pricing_model
-        line.list_unit_price = priced.list_unit_price
-        line.net_unit_price = priced.net_unit_price
-        amount = priced.amount
-        if quote.type == QuoteType.AMENDMENT:
-            line.quantity_delta = line.quantity  # an added product is all new
-    split = charges.line_amounts(charge_type=line.charge_type, net_amount=amount)
-    line.monthly_amount = split.monthly_amount
-    line.amount = split.amount
-    line.net_total = _net_total(quote, line, amount)
+    """(Re)price one line after a change: its unit prices, its amounts where its charge type
+    puts them, and what it is worth over the quote's term."""
+    price_book_price = (
+        None
+        if line.subscription_id is not None
+        else await price_of(session, quote.price_book_id, line.product_id)
+    )
+    _apply_price(quote, line, price_book_price)
     await session.flush()
 
 
-async def discount_percent_of(session: AsyncSession, quote: Quote, line: QuoteLine) -> Decimal:
-    """The line's discount as a percent of its priced amount (a per-unit discount counts too)."""
-    if line.subscription_id is not None:
-        return Decimal(0)  # a subscription keeps its price: nothing is discounted
-    price_book_price = await price_of(session, quote.price_book_id, line.product_id)
-    return effective_discount_percent(
-        pricing_model=price_book_price.pricing_model,
-        unit_price=price_book_price.unit_price,
-        tiers=price_book_price.tiers,
-        quantity=line.quantity,
-        discount_percent=line.discount_percent,
-        discount_amount=line.discount_amount,
-    )
+async def discount_percents(
+    session: AsyncSession, quote: Quote, quote_lines: Sequence[QuoteLine]
+) -> list[Decimal]:
+    """Each line's discount as a percent of its priced amount (a per-unit discount counts too),
+    the price book read once for all of them."""
+    catalog_ids = [line.product_id for line in quote_lines if line.subscription_id is None]
+    prices = await prices_of(session, quote.price_book_id, catalog_ids)
+    percents = []
+    for line in quote_lines:
+        if line.subscription_id is not None:
+            percents.append(Decimal(0))  # a subscription keeps its price: nothing is discounted
+            continue
+        price_book_price = prices[line.product_id]
+        percents.append(
+            effective_discount_percent(
+                pricing_model=price_book_price.pricing_model,
+                unit_price=price_book_price.unit_price,
+                tiers=price_book_price.tiers,
+                quantity=line.quantity,
+                discount_percent=line.discount_percent,
+                discount_amount=line.discount_amount,
+            )
+        )
+    return percents
 
 
 async def recalculate(session: AsyncSession, quote: Quote) -> None:
@@ -175,12 +162,90 @@ async def recalculate(session: AsyncSession, quote: Quote) -> None:
     await session.flush()
 
 
+def _product_id(line: NewLine) -> uuid.UUID:
+    return line.product_id if isinstance(line, QuoteLineCreate) else line.subscription.product_id
+
+
+def _row(quote: Quote, new_line: NewLine, product: Product, position: int) -> QuoteLine:
+    """The line's row as it is written, before pricing: what it sells, from the product as it
+    is now (sku, name and billing are copied, so later catalog edits do not change a quote)."""
+    sold = {
+        "quote_id": quote.id,
+        "position": position,
+        "product_id": product.id,
+        "sku": product.sku,
+        "product_name": product.name,
+        "charge_type": product.charge_type,
+        "billing_type": product.billing_type,
+        "billing_frequency": product.billing_frequency,
+        "tax_code": product.tax_code,
+        # Catalog lines take the price book's model when priced; a subscription changes at its
+        # unit price whatever the product's model.
+        "pricing_model": PricingModel.PER_UNIT,
+        "quantity": new_line.quantity,
+        "billing_account_id": new_line.billing_account_id,
+        "invoice_grouping": new_line.invoice_grouping,
+        "invoice_group_id": new_line.invoice_group_id,
+    }
+    if isinstance(new_line, QuoteLineCreate):
+        return QuoteLine(
+            **sold,
+            discount_percent=new_line.discount_percent,
+            discount_amount=new_line.discount_amount,
+        )
+    subscription = new_line.subscription
+    return QuoteLine(
+        **sold,
+        quantity_delta=new_line.quantity_delta,
+        list_unit_price=new_line.net_unit_price,
+        net_unit_price=new_line.net_unit_price,
+        subscription_id=subscription.id,
+        subscription_start_date=subscription.start_date,
+    )
+
+
+def _apply_price(quote: Quote, line: QuoteLine, price_book_price: Price | None) -> None:
+    """Price the line in memory: a catalog line from its price book price, a subscription's
+    line from its net unit price."""
+    if line.subscription_id is not None:
+        # An existing subscription is not repriced: its (renewal: uplifted) net unit price x
+        # the change of quantity on an amendment, x the quantity on a renewal.
+        basis = line.quantity_delta if quote.type == QuoteType.AMENDMENT else line.quantity
+        assert basis is not None
+        amount = extended_amount(line.net_unit_price, basis, quote.currency)
+    else:
+        assert price_book_price is not None
+        priced = price_line(
+            pricing_model=price_book_price.pricing_model,
+            unit_price=price_book_price.unit_price,
+            tiers=price_book_price.tiers,
+            quantity=line.quantity,
+            currency=quote.currency,
+            discount_percent=line.discount_percent,
+            discount_amount=line.discount_amount,
+        )
+        line.pricing_model = price_book_price.pricing_model
+        line.list_unit_price = priced.list_unit_price
+        line.net_unit_price = priced.net_unit_price
+        amount = priced.amount
+        if quote.type == QuoteType.AMENDMENT:
+            line.quantity_delta = line.quantity  # an added product is all new
+    split = charges.line_amounts(charge_type=line.charge_type, net_amount=amount)
+    line.monthly_amount = split.monthly_amount
+    line.amount = split.amount
+    line.net_total = _net_total(quote, line, amount)
+
+
 def _net_total(quote: Quote, line: QuoteLine, amount: Decimal) -> Decimal:
     """What the line is worth over the quote's term; an amendment's term ends with the contract,
     mid-period as a rule, so its lines are worth exactly what their periods will bill, on the
     period grid of the subscription a line changes."""
     if quote.type != QuoteType.AMENDMENT:
-        return line_net_total(line.charge_type, amount, quote.term_months)
+        # Rounding a rounded amount x whole months changes nothing; it refuses (422) a total
+        # past 18 digits before anything is written.
+        return round_money(
+            line_net_total(line.charge_type, amount, quote.term_months), quote.currency
+        )
     return co_terminated_net_total(
         charge_type=line.charge_type,
         amount=amount,

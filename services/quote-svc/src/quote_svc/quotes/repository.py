@@ -1,8 +1,9 @@
 """Quote rows: loads, locks, pages and numbers them; no business rules, nothing HTTP."""
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.pagination import PageRequest, fetch_page
@@ -34,11 +35,26 @@ async def line(session: AsyncSession, line_id: uuid.UUID) -> QuoteLine | None:
     return await session.get(QuoteLine, line_id)
 
 
-async def next_line_position(session: AsyncSession, quote_id: uuid.UUID) -> int:
-    current = await session.scalar(
-        select(func.max(QuoteLine.position)).where(QuoteLine.quote_id == quote_id)
-    )
-    return (current or 0) + 1
+async def line_count_and_last_position(
+    session: AsyncSession, quote_id: uuid.UUID
+) -> tuple[int, int]:
+    """How many lines the quote has, and the position of its last (0 without lines); the
+    caller holds the quote's lock, so neither moves until it commits."""
+    row = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.max(QuoteLine.position), 0)).where(
+                QuoteLine.quote_id == quote_id
+            )
+        )
+    ).one()
+    return row[0], row[1]
+
+
+async def insert_lines(session: AsyncSession, lines: Sequence[QuoteLine]) -> None:
+    """Insert the lines in one statement (an executemany), whatever their number."""
+    if not lines:
+        return
+    await session.execute(insert(QuoteLine), [line.model_dump() for line in lines])
 
 
 async def page(

@@ -33,14 +33,11 @@ async def submit(session: AsyncSession, quote_id: uuid.UUID, settings: QuoteSett
     quote_lines = await repository.lines(session, quote.id)
     if not quote_lines:
         raise QuoteEmpty(f"Quote {quote.number} has no lines; add at least one before submitting.")
+    percents = await lines.discount_percents(session, quote, quote_lines)
     outcome = submitted(
         [
-            LineDiscount(
-                position=line.position,
-                sku=line.sku,
-                percent=await lines.discount_percent_of(session, quote, line),
-            )
-            for line in quote_lines
+            LineDiscount(position=line.position, sku=line.sku, percent=percent)
+            for line, percent in zip(quote_lines, percents, strict=True)
         ],
         settings.approval_discount_threshold_percent,
     )

@@ -6,12 +6,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from q2c_shared import money
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
-from q2c_shared.money import Amount, Quantity
+from q2c_shared.bounds import MAX_LINES, BusinessDate
+from q2c_shared.money import Amount, Price, Quantity
 from quote_svc import api_docs as docs
-from quote_svc.api_docs import Percent, Public
+from quote_svc.api_docs import (
+    CODE_LENGTH,
+    REASON_LENGTH,
+    REFERENCE_LENGTH,
+    NonNegativeAmount,
+    Percent,
+    PositiveQuantity,
+    Public,
+    not_null,
+    text,
+)
 from quote_svc.contract_quotes.schemas import AmendmentQuoteCreate, RenewalQuoteCreate
 from quote_svc.core.pricing import PricingModel
 from quote_svc.statuses import QuoteStatus, QuoteType
@@ -35,21 +47,20 @@ class QuoteLineCreate(BaseModel):
     product_id: uuid.UUID = Field(
         description="The product sold; priced from the quote's price book (unknown: 422)."
     )
-    quantity: Quantity = Field(gt=0, description="Units sold, above 0; may be fractional.")
+    quantity: PositiveQuantity = Field(description="Units sold, above 0; may be fractional.")
     discount_percent: Percent | None = Field(
         None,
         description="Percent (0-100) off the priced amount; or give `discount_amount`. Above "
         "the approval threshold (20% by default) the quote goes to review on submit.",
     )
-    discount_amount: Amount | None = Field(
+    discount_amount: NonNegativeAmount | None = Field(
         None,
-        ge=0,
         description="Off the unit price: per unit (per month for recurring), in the quote's "
-        "currency; or give `discount_percent`.",
+        "currency (at most its minor units); or give `discount_percent`.",
     )
     billing_account_id: uuid.UUID | None = Field(None, description=docs.LINE_BILLING_ACCOUNT)
     invoice_grouping: InvoiceGrouping | None = Field(None, description=docs.INVOICE_GROUPING)
-    invoice_group_id: str | None = Field(None, max_length=100, description=docs.INVOICE_GROUP_ID)
+    invoice_group_id: text(CODE_LENGTH) | None = Field(None, description=docs.INVOICE_GROUP_ID)
 
     @model_validator(mode="after")
     def _one_discount(self) -> "QuoteLineCreate":
@@ -59,25 +70,27 @@ class QuoteLineCreate(BaseModel):
 
 
 class QuoteLineUpdate(BaseModel):
-    """Only the fields given change; a new discount of one kind clears the other kind."""
+    """Only the fields given change; a new discount of one kind clears the other kind.
+    `quantity` cannot be null (leave it out to keep it)."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"quantity": "30", "discount_amount": "5.00"}]}
     )
 
-    quantity: Quantity | None = Field(None, gt=0, description="Units sold, above 0.")
+    quantity: PositiveQuantity = Field(
+        None, description="Units sold, above 0.", json_schema_extra=not_null
+    )
     discount_percent: Percent | None = Field(
         None, description="Percent (0-100) off the priced amount; clears `discount_amount`."
     )
-    discount_amount: Amount | None = Field(
+    discount_amount: NonNegativeAmount | None = Field(
         None,
-        ge=0,
         description="Off the unit price: per unit (per month for recurring), in the quote's "
-        "currency; clears `discount_percent`.",
+        "currency (at most its minor units); clears `discount_percent`.",
     )
     billing_account_id: uuid.UUID | None = Field(None, description=docs.LINE_BILLING_ACCOUNT)
     invoice_grouping: InvoiceGrouping | None = Field(None, description=docs.INVOICE_GROUPING)
-    invoice_group_id: str | None = Field(None, max_length=100, description=docs.INVOICE_GROUP_ID)
+    invoice_group_id: text(CODE_LENGTH) | None = Field(None, description=docs.INVOICE_GROUP_ID)
 
 
 class QuoteCreate(BaseModel):
@@ -114,8 +127,10 @@ class QuoteCreate(BaseModel):
     price_book_id: uuid.UUID = Field(
         description="Prices the lines; its currency must be the account's (else 422)."
     )
-    start_date: date = Field(
-        description="First day of the contract; ISO date YYYY-MM-DD.", examples=["2026-01-15"]
+    start_date: BusinessDate = Field(
+        description="First day of the contract; ISO date YYYY-MM-DD, 1900-01-01 to 2199-12-31, "
+        "and so is its last day (start + term months - 1 day).",
+        examples=["2026-01-15"],
     )
     term_months: int = Field(
         ge=1, le=120, description="Length of the contract in months (1-120).", examples=[12]
@@ -134,15 +149,18 @@ class QuoteCreate(BaseModel):
     billing_account_id: uuid.UUID | None = Field(
         None, description="The account invoiced, when not `account_id`."
     )
-    po_number: str | None = Field(
-        None, max_length=100, description="The customer's purchase order number, on invoices."
+    po_number: text(CODE_LENGTH) | None = Field(
+        None, description="The customer's purchase order number, on invoices."
     )
-    legal_entity: str | None = Field(None, max_length=255, description="Default: the account's.")
-    expires_on: date | None = Field(
+    legal_entity: text(REFERENCE_LENGTH) | None = Field(None, description="Default: the account's.")
+    expires_on: BusinessDate | None = Field(
         None, description="Last day it can be accepted (later: 409); ISO date YYYY-MM-DD."
     )
     lines: list[QuoteLineCreate] = Field(
-        default_factory=list, description="What is sold; more can be added while draft."
+        default_factory=list,
+        max_length=MAX_LINES,
+        description=f"What is sold; more can be added while draft, up to {MAX_LINES:,} lines "
+        "in all.",
     )
 
 
@@ -176,15 +194,17 @@ class QuoteLinePublic(Public):
     quantity: Quantity = Field(
         description="Units sold; amendments: the subscription's new total quantity."
     )
-    discount_percent: Amount | None = Field(description="Percent (0-100) off the priced amount.")
+    discount_percent: money.Percent | None = Field(
+        description="Percent (0-100) off the priced amount."
+    )
     discount_amount: Amount | None = Field(
         description="Off each unit (per month for recurring), in the quote's currency."
     )
-    list_unit_price: Amount = Field(
+    list_unit_price: Price = Field(
         description="Price book price of one unit before discount: per month for recurring, "
         "once for one-time; in the quote's currency."
     )
-    net_unit_price: Amount = Field(
+    net_unit_price: Price = Field(
         description="Price of one unit after discount: per month for recurring, once for "
         "one-time; in the quote's currency."
     )
@@ -215,7 +235,7 @@ class QuotePublic(Public):
     contract_id: uuid.UUID | None = Field(
         None, description="Amendments and renewals: the contract they change."
     )
-    uplift_percent: Amount | None = Field(None, description="Renewals: the price uplift.")
+    uplift_percent: money.Percent | None = Field(None, description="Renewals: the price uplift.")
     status: QuoteStatus = Field(
         description="`draft` (lines can change), `in_review` (a discount above the threshold "
         "awaits approval), `approved` (can be accepted), `rejected`, or `accepted` (became an "
@@ -264,9 +284,8 @@ class ReviewDecision(BaseModel):
         json_schema_extra={"examples": [{"reason": "Discount within policy."}]}
     )
 
-    reason: str | None = Field(
+    reason: text(REASON_LENGTH) | None = Field(
         None,
-        max_length=1000,
         description="Why it was approved or rejected; shown as the quote's `status_reason`.",
         examples=["Discount within policy."],
     )

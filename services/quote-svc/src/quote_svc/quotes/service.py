@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.billing.periods import term_end_date
+from q2c_shared.bounds import check_business_date
 from q2c_shared.pagination import PageRequest
 from quote_svc.accounts.service import existing_account
 from quote_svc.catalog.service import existing_price_book
@@ -97,6 +98,9 @@ async def _create_new_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
         )
     if body.billing_account_id is not None:
         await existing_account(session, body.billing_account_id, role="billing account")
+    end_date = term_end_date(body.start_date, body.term_months)
+    check_business_date(end_date, field="end_date")
+    lines.check_discounts(body.lines, price_book.currency, path="lines")
     quote = Quote(
         number=await repository.next_quote_number(session),
         type=QuoteType.NEW,
@@ -106,7 +110,7 @@ async def _create_new_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
         currency=price_book.currency,
         start_date=body.start_date,
         term_months=body.term_months,
-        end_date=term_end_date(body.start_date, body.term_months),
+        end_date=end_date,
         billing_day_of_month=body.billing_day_of_month,
         payment_term=body.payment_term or account.payment_term,
         billing_account_id=body.billing_account_id,
@@ -116,15 +120,15 @@ async def _create_new_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
     )
     session.add(quote)
     await session.flush()
-    for line in body.lines:
-        await lines.add_product_line(session, quote, line)
+    await lines.add_lines(session, quote, body.lines)
     await lines.recalculate(session, quote)
     return quote
 
 
 async def add_line(session: AsyncSession, quote_id: uuid.UUID, body: QuoteLineCreate) -> Quote:
     quote = await draft_quote(session, quote_id)
-    await lines.add_product_line(session, quote, body)
+    lines.check_discounts([body], quote.currency, path=None)
+    await lines.add_lines(session, quote, [body])
     await lines.recalculate(session, quote)
     return quote
 
@@ -134,6 +138,7 @@ async def update_line(
 ) -> Quote:
     quote = await draft_quote(session, quote_id)
     line = await _line_of(session, quote, line_id)
+    lines.check_discounts([body], quote.currency, path=None)
     changes = body.model_dump(exclude_unset=True)
     if line.subscription_id is not None:
         contract_quotes.change_subscription_line(quote, line, changes)
