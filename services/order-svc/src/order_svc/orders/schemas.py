@@ -137,6 +137,7 @@ class OrderCreate(BaseModel):
         examples=["2026-01-15"],
     )
     term_months: int = Field(
+        strict=True,
         ge=1,
         le=120,
         description="Length of the contract in months (1-120); its end (start date + term - 1 "
@@ -145,6 +146,7 @@ class OrderCreate(BaseModel):
     )
     billing_day_of_month: int | None = Field(
         None,
+        strict=True,
         ge=1,
         le=31,
         description="Day billing periods start on (clamped to short months). Default: the "
@@ -270,7 +272,7 @@ class AcceptedQuoteSnapshot(contracts.QuoteSnapshot):
     currency: CurrencyCode
     start_date: BusinessDate
     end_date: BusinessDate
-    billing_day_of_month: int | None = Field(None, ge=1, le=31)
+    billing_day_of_month: int | None = Field(None, strict=True, ge=1, le=31)
     payment_term: PaymentTerm
     billing_account_id: IdText | None = None
     po_number: Text | None = Field(None, max_length=100)
