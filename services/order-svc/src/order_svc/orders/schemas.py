@@ -131,7 +131,7 @@ class OrderCreate(BaseModel):
     )
 
     account_id: uuid.UUID = Field(description="The customer: a quote-svc account.")
-    currency: CurrencyCode
+    currency: CurrencyCode = Field(pattern="^[A-Z]{3}$")
     start_date: BusinessDate = Field(
         description="First day of the contract; ISO date YYYY-MM-DD, 1900-01-01 to 2199-12-31.",
         examples=["2026-01-15"],
