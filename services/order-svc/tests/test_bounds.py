@@ -78,7 +78,13 @@ ORDER_CASES: list[tuple[str, Callable[[Body], Body], str, list[Any]]] = [
     (
         "product start after the end",
         _product(start_date="2027-03-01"),
-        "start_after_end",
+        "start_outside_term",
+        ["body", "order_products", "0", "start_date"],
+    ),
+    (
+        "product start before the start",
+        _product(start_date="1900-01-01"),
+        "start_outside_term",
         ["body", "order_products", "0", "start_date"],
     ),
     ("NUL in sku", _product(sku="se\x00at"), "validation_failed", PRODUCT),

@@ -22,10 +22,10 @@ class ContractNotFound(NotFound):
     code = "contract_not_found"
 
 
-class OrderProductStartsAfterEnd(Unprocessable):
-    """An order product starts after the order's end (its start date + term)."""
+class OrderProductOutsideTerm(Unprocessable):
+    """An order product starts before the order's start or after its end (start + term)."""
 
-    code = "start_after_end"
+    code = "start_outside_term"
 
 
 class IdempotencyKeyReused(Conflict):

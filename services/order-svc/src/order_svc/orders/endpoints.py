@@ -15,7 +15,7 @@ from order_svc.errors import (
     OrderEmpty,
     OrderNotDraft,
     OrderNotFound,
-    OrderProductStartsAfterEnd,
+    OrderProductOutsideTerm,
     RenewalOutOfDate,
     SubscriptionChangeRefused,
     UnknownSubscription,
@@ -55,7 +55,7 @@ async def list_orders(
     status_code=201,
     response_model=OrderPublic,
     summary="Create an order directly",
-    responses=problem_responses(IdempotencyKeyReused, OrderProductStartsAfterEnd, AmountOutOfRange),
+    responses=problem_responses(IdempotencyKeyReused, OrderProductOutsideTerm, AmountOutOfRange),
 )
 async def create_order(
     body: OrderCreate, session: SessionDep, idempotency: IdempotencyDep
@@ -67,7 +67,8 @@ async def create_order(
     At most 1,000 order products. An invalid body: 422, changing nothing: a field out of its
     bounds, a price with more decimals than the currency has (`too_many_decimals`), an end
     (start date + term) after 2199-12-31 (`date_out_of_range`), an amount past 18 digits
-    (`amount_out_of_range`), an order product starting after the end (`start_after_end`). A
+    (`amount_out_of_range`), an order product starting outside the order's term
+    (`start_outside_term`). A
     reused `Idempotency-Key` with another body: 409.
     """
 

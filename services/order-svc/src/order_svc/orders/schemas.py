@@ -74,8 +74,8 @@ class OrderProductCreate(BaseModel):
     )
     start_date: BusinessDate | None = Field(
         None,
-        description="Default: the order's start date; not after the order's end (start date + "
-        "term).",
+        description="Default: the order's start date; within the order's term (from its start "
+        "date to start date + term - 1 day).",
     )
     billing_account_id: uuid.UUID | None = Field(None, description=docs.PRODUCT_BILLING_ACCOUNT)
     invoice_grouping: InvoiceGrouping | None = Field(None, description=docs.INVOICE_GROUPING)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.contracts import repository as contracts_repository
-from order_svc.errors import OrderNotFound, OrderProductStartsAfterEnd
+from order_svc.errors import OrderNotFound, OrderProductOutsideTerm
 from order_svc.models import Order
 from order_svc.orders import repository
 from order_svc.orders.schemas import (
@@ -177,10 +177,11 @@ def _direct_product(
     field = f"order_products.{index}"
     check_minor_units(item.net_unit_price, currency, field=f"{field}.net_unit_price")
     product_start = item.start_date or start_date
-    if product_start > end_date:
-        raise OrderProductStartsAfterEnd(
-            f"{field}.start_date {product_start} is after the order's end {end_date}.",
-            errors=[{"loc": ["body", *field.split("."), "start_date"], "msg": "after the end"}],
+    if not start_date <= product_start <= end_date:
+        raise OrderProductOutsideTerm(
+            f"{field}.start_date {product_start} is outside the order's term, {start_date} to "
+            f"{end_date}.",
+            errors=[{"loc": ["body", *field.split("."), "start_date"], "msg": "outside the term"}],
         )
     try:
         net_amount = round_money(item.net_unit_price * item.quantity, currency)
