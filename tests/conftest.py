@@ -1,7 +1,9 @@
 """The whole suite as operators run it: four uvicorn processes, one PostgreSQL, one broker.
 
 Each service gets its own database (migrated with alembic, as in production) and talks to the
-others only through the real broker; the tests talk to them only over HTTP.
+others only through the real broker; the tests talk to them only over HTTP (and, for the
+poison-message case, to the broker). One stack per pytest session, shared by tests/e2e and
+tests/reliability, which `make test` runs as one pytest process.
 """
 
 from collections.abc import Iterator
@@ -13,25 +15,36 @@ import pytest
 
 from q2c_devstack.servers import free_port
 from q2c_shared.testing.processes import ServiceProcess, service_env
-from q2c_shared.testing.service import migrate, unique_topic_prefix
+from q2c_shared.testing.service import TEST_API_KEY, migrate, unique_topic_prefix
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SERVICE_NAMES = ("quote", "order", "invoice", "payment")
 
 
 @dataclass
 class Suite:
+    topic_prefix: str
+    bootstrap_servers: str
+    api_key: str = TEST_API_KEY
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def client(self, name: str) -> httpx.AsyncClient:
         return self.services[name].client()
 
+    def base_url(self, name: str) -> str:
+        return self.services[name].base_url
+
+    def topic(self, name: str) -> str:
+        """A business topic as the stack names it (`q2c.accounts` with the stack's prefix)."""
+        return self.topic_prefix + name
+
 
 @pytest.fixture(scope="session")
 def suite(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Suite]:
     logs = tmp_path_factory.mktemp("service-logs")
-    prefix = unique_topic_prefix()
-    suite = Suite()
+    suite = Suite(
+        topic_prefix=unique_topic_prefix(), bootstrap_servers=kafka_broker.bootstrap_servers
+    )
     ports = {name: free_port() for name in SERVICE_NAMES}
     for name in SERVICE_NAMES:
         database = f"q2c_{name}_e2e"
@@ -41,7 +54,7 @@ def suite(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Suite]:
         env = service_env(
             database_url=url,
             bootstrap_servers=kafka_broker.bootstrap_servers,
-            topic_prefix=prefix,
+            topic_prefix=suite.topic_prefix,
             port=ports[name],
         )
         env["LOG_FORMAT"] = "json"  # as in production; the trace test reads the log lines
