@@ -24,12 +24,14 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import ASGIApp
 
-from q2c_shared.auth import require_api_key
+from q2c_shared.auth import ApiKeyAuthenticator, require_api_key
 from q2c_shared.consumer import EventConsumer, EventHandler
 from q2c_shared.db import Database
+from q2c_shared.edge import HttpEdge, RouteTable
 from q2c_shared.events.topics import all_topics, ensure_topics
 from q2c_shared.logging import configure_logging
 from q2c_shared.metrics import ServiceMetrics, metrics_router
@@ -164,10 +166,19 @@ async def _connect_broker(spec: ServiceSpec, runtime: ServiceRuntime) -> None:
 
 class _ServiceApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
-        # Outside Starlette's error middleware, so that the 500 of an unhandled error is
-        # measured and carries the request id as well.
-        return RequestTelemetry(
+        # Both outside Starlette's error middleware: the telemetry, so that the 500 of an
+        # unhandled error is measured and carries the request id as well; the edge, so that
+        # its refusals (401, 413, 503) are too, and no request reaches the app unchecked.
+        settings: ServiceSettings = self.state.settings
+        edge = HttpEdge(
             super().build_middleware_stack(),
+            routes=RouteTable.of(self.routes, protected=self.state.protected_routes),
+            authenticator=self.state.authenticator,
+            max_body_bytes=settings.max_request_body_bytes,
+            timeout_seconds=settings.request_timeout_seconds,
+        )
+        return RequestTelemetry(
+            edge,
             tracer=self.state.tracer_provider.get_tracer("q2c_shared.http"),
             metrics=self.state.metrics,
             route_prefixes=self.state.route_prefixes,
@@ -183,11 +194,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(
-            settings.database_url,
-            event_source=f"/q2c/{spec.name}",
-            pool_size=settings.database_pool_size,
-        )
+        database = Database.for_service(settings, event_source=f"/q2c/{spec.name}")
         runtime = ServiceRuntime(
             settings=settings,
             database=database,
@@ -227,10 +234,16 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.metrics = metrics
     app.state.tracer_provider = tracer_provider
     app.state.route_prefixes = {
-        id(route): "/v1"
+        id(route.original_route): "/v1"
         for router in [*spec.routers, *spec.public_routers]
-        for route in router.routes
+        for route in iter_route_contexts(router.routes)
     }
+    app.state.protected_routes = {
+        id(route.original_route)
+        for router in spec.routers
+        for route in iter_route_contexts(router.routes)
+    }
+    app.state.authenticator = ApiKeyAuthenticator(settings.q2c_api_keys)
     install_problem_handlers(app)
     app.include_router(_health_router())
     app.include_router(metrics_router())

@@ -22,16 +22,43 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from q2c_shared.problems import NotFound
+from q2c_shared.settings import ServiceSettings
 
 ModelT = TypeVar("ModelT")
 
 
 class Database:
-    """One engine and session factory per service process."""
+    """One engine and session factory per service process.
 
-    def __init__(self, url: str, *, event_source: str = "/q2c", pool_size: int = 10) -> None:
+    The timeouts (milliseconds; 0: none; None: the server's default) are set on every
+    connection of the pool as it opens (`server_settings`), so that no statement, lock wait or
+    forgotten transaction of the service outlives them, whatever opened it."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        event_source: str = "/q2c",
+        pool_size: int = 10,
+        statement_timeout_ms: int | None = None,
+        lock_timeout_ms: int | None = None,
+        idle_in_transaction_timeout_ms: int | None = None,
+    ) -> None:
+        server_settings = {
+            name: str(value)
+            for name, value in {
+                "statement_timeout": statement_timeout_ms,
+                "lock_timeout": lock_timeout_ms,
+                "idle_in_transaction_session_timeout": idle_in_transaction_timeout_ms,
+            }.items()
+            if value is not None
+        }
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args={"server_settings": server_settings} if server_settings else {},
         )
         self.sessionmaker = async_sessionmaker(
             self.engine,
@@ -40,6 +67,18 @@ class Database:
             autoflush=False,
             # The outbox reads the CloudEvents `source` from here, so services need not pass it.
             info={"event_source": event_source},
+        )
+
+    @classmethod
+    def for_service(cls, settings: ServiceSettings, *, event_source: str) -> "Database":
+        """The database of a service, with the pool size and timeouts of its settings."""
+        return cls(
+            settings.database_url,
+            event_source=event_source,
+            pool_size=settings.database_pool_size,
+            statement_timeout_ms=settings.database_statement_timeout_ms,
+            lock_timeout_ms=settings.database_lock_timeout_ms,
+            idle_in_transaction_timeout_ms=settings.database_idle_in_transaction_timeout_ms,
         )
 
     @asynccontextmanager

@@ -9,6 +9,7 @@ failed (4xx/5xx) rolled its key back with everything else, so it can be retried.
 
 import hashlib
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,21 +106,28 @@ async def idempotent_request(
         ),
     ] = None,
 ) -> IdempotentRequest:
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+    if idempotency_key is None:
+        return IdempotentRequest(key=None, fingerprint="")
+    if not 1 <= len(idempotency_key) <= 255 or _CONTROL_CHARACTER.search(idempotency_key):
         raise Unprocessable(
-            "Idempotency-Key must be 1 to 255 characters.", code="invalid_idempotency_key"
+            "Idempotency-Key must be 1 to 255 characters, none of them a control character.",
+            code="invalid_idempotency_key",
         )
     return IdempotentRequest(
         key=idempotency_key, fingerprint=_fingerprint(request, await request.body())
     )
 
 
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _fingerprint(request: Request, body: bytes) -> str:
     """Hash of method, path and the body's JSON in canonical form (key order and white space
-    do not make two identical requests different)."""
+    do not make two identical requests different); of the bytes as they are when they are not
+    JSON, or JSON nested too deep to parse."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):
         canonical = body
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
     digest.update(canonical)

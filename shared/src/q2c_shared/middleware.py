@@ -31,6 +31,10 @@ _KNOWN_METHODS = frozenset(
 )
 UNMATCHED_ROUTE = "unmatched"
 """The `route` label of requests no route matched (404s for whatever path was asked)."""
+CLIENT_GONE_SCOPE_KEY = "q2c.client_gone"
+"""Set in the scope (by the edge) when the client went away before it was answered."""
+CLIENT_GONE_STATUS = 499
+"""The `status` label of a request whose client went away unanswered (nginx's convention)."""
 
 
 class RequestTelemetry:
@@ -86,6 +90,8 @@ class RequestTelemetry:
             ) as span:
                 try:
                     await self.app(scope, receive, send_with_id)
+                    if status is None and scope.get(CLIENT_GONE_SCOPE_KEY):
+                        status = CLIENT_GONE_STATUS
                 except BaseException:
                     status = status or 500
                     raise

@@ -1,17 +1,20 @@
 """RFC 9457 problem details for every error a service returns.
 
 Domain code raises a `Problem` subclass with a stable `code`; the handlers installed by
-`install_problem_handlers` render it, FastAPI's validation errors, malformed JSON, unknown routes
-and unexpected crashes as `application/problem+json`.
+`install_problem_handlers` render it, FastAPI's validation errors, malformed JSON, unknown routes,
+the database errors bad input or contention can still cause, and unexpected crashes as
+`application/problem+json`.
 """
 
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class Problem(Exception):
     status: int = 400
     code: str = "bad_request"
     title: str = "Bad request"
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -64,6 +68,7 @@ class Problem(Exception):
         code: str | None = None,
         title: str | None = None,
         errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -72,6 +77,8 @@ class Problem(Exception):
             self.code = code
         if title:
             self.title = title
+        if headers:
+            self.headers = headers
 
 
 class NotFound(Problem):
@@ -90,10 +97,21 @@ class Unprocessable(Problem):
 
 class Unauthorized(Problem):
     status, code, title = 401, "unauthorized", "Unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class RequestTooLarge(Problem):
+    """The request body is larger than the service accepts (`MAX_REQUEST_BODY_BYTES`)."""
+
+    status, code, title = 413, "request_too_large", "Request too large"
 
 
 class ServiceUnavailable(Problem):
     status, code, title = 503, "service_unavailable", "Service unavailable"
+
+
+RETRY_AFTER_SECONDS = "1"
+"""`Retry-After` of the problems a retry soon will likely get past (a lock, a conflict)."""
 
 
 def problem_response(
@@ -117,6 +135,84 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def render_problem(problem: Problem, *, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The response of a `Problem` (with its own headers, then `headers`)."""
+    if problem.headers or headers:
+        headers = {**(problem.headers or {}), **(headers or {})}
+    return problem_response(
+        status=problem.status,
+        code=problem.code,
+        title=problem.title,
+        detail=problem.detail,
+        errors=problem.errors,
+        headers=headers,
+    )
+
+
+_DATA_EXCEPTIONS = {
+    "22001": "a text longer than its column allows",
+    "22003": "a number out of range",
+    "22007": "an invalid date or time",
+    "22008": "a date or time out of range",
+    "22012": "a division by zero",
+    "22021": "a character the database cannot store (NUL)",
+    "22P02": "a value that is not of its type",
+    "22P05": "a character the database cannot store",
+}
+"""Readable names of the SQLSTATE class 22 (data exception) codes bad input runs into most."""
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE of a database error, raised through SQLAlchemy or asyncpg."""
+    if isinstance(error, DBAPIError):
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if state is None and error.orig is not None and error.orig.__cause__ is not None:
+            return sqlstate_of(error.orig.__cause__)
+        return state
+    return getattr(error, "sqlstate", None)
+
+
+def database_problem(error: BaseException) -> Problem | None:
+    """The problem a database error is for the caller, or None when it is a fault of ours.
+
+    Data exceptions (SQLSTATE class 22) are input the schemas let through: 422 `invalid_data`.
+    Timeouts and contention are the service's load, not the request: 503, with `Retry-After`
+    where a retry soon will likely succeed (a lock freed, a serialisation conflict gone)."""
+    state = sqlstate_of(error)
+    if state is None:
+        return None
+    if state.startswith("22"):
+        kind = _DATA_EXCEPTIONS.get(state, f"data exception {state}")
+        return Unprocessable(
+            f"The database refused a value of the request: {kind} (SQLSTATE {state}). "
+            "Check the values' size, range and characters.",
+            code="invalid_data",
+            title="Invalid data",
+        )
+    if state == "57014":
+        return ServiceUnavailable(
+            "The request took longer than the database allows for one statement; nothing was "
+            "changed. Narrow the request (fewer items, a shorter period) or try again later.",
+            code="statement_timeout",
+            title="Statement timed out",
+        )
+    if state == "55P03":
+        return ServiceUnavailable(
+            "What the request needs is locked by another request; nothing was changed. Try again.",
+            code="lock_timeout",
+            title="Lock timed out",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    if state in ("40001", "40P01"):
+        return ServiceUnavailable(
+            "The request collided with a concurrent one; nothing was changed. Try again.",
+            code="retry",
+            title="Concurrent update",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    return None
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     items = []
     for error in exc.errors():
@@ -132,15 +228,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem_response(
-            status=exc.status,
-            code=exc.code,
-            title=exc.title,
-            detail=exc.detail,
-            errors=exc.errors,
-            headers=headers,
-        )
+        return render_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -167,6 +255,24 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail=str(exc.detail),
             headers=getattr(exc, "headers", None),
         )
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        problem = database_problem(exc)
+        if problem is None:
+            return await _crash(request, exc)
+        logger.warning(
+            "%s %s: %s (%s): %s",
+            request.method,
+            request.url.path,
+            problem.code,
+            sqlstate_of(exc),
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
+        return render_problem(problem)
+
+    # Through SQLAlchemy, and straight from the driver (COPY, `bulk_sql`).
+    app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(asyncpg.PostgresError, _database)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
