@@ -146,6 +146,20 @@ async def publish_account_events(settings: Any, *events: CloudEvent) -> None:
         )
 
 
+async def announce_account(
+    service: Any, settings: Any, account_id: str, *, currency: str = "USD"
+) -> None:
+    """Tell payment-svc of the account as quote-svc would (`AccountCreated` on the real topic)
+    and wait until it knows it: payments of an account it does not know are refused."""
+    await publish_account_events(settings, account_event(account_id=account_id, currency=currency))
+
+    async def known() -> bool:
+        response = await service.client.get(f"/v1/account-balances/{account_id}")
+        return response.status_code == 200
+
+    await eventually(known, message=f"account {account_id} did not reach payment-svc")
+
+
 def credit_note_issued(
     *,
     account_id: str,

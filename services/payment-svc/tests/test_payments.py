@@ -135,15 +135,14 @@ async def test_explicit_allocations_over_a_balance_are_a_422_listing_every_probl
 ):
     account_id = str(uuid.uuid4())
     february, march = await _two_invoices(service, settings, account_id)
-    unknown_invoice = str(uuid.uuid4())
 
     response = await record_payment(
         service.client,
         account_id=account_id,
-        amount="150.00",
+        amount="100.00",
         allocations=[
             {"invoice_id": february["invoice_id"], "amount": "90.00"},
-            {"invoice_id": unknown_invoice, "amount": "10.00"},
+            {"invoice_id": march["invoice_id"], "amount": "20.00"},
         ],
     )
     payments = (await service.client.get("/v1/payments", params={"account_id": account_id})).json()
@@ -156,9 +155,55 @@ async def test_explicit_allocations_over_a_balance_are_a_422_listing_every_probl
         f"invoice {february['invoice_id']} (90.00) is more than its balance (80.00)"
         in (problem["detail"])
     )
-    assert f"invoice {unknown_invoice} is not an open invoice of this account" in problem["detail"]
+    assert "the allocations add up to 110.00, more than the payment (100.00)" in problem["detail"]
     assert payments["items"] == []
     assert (await receivable_of(service.client, february["invoice_id"]))["balance"] == "80.00"
+
+
+async def test_allocations_name_invoices_of_the_account_in_its_currency(service, settings):
+    """An invoice payment-svc has no receivable of, another account's, or one in another
+    currency: 422 naming each (its own code), and nothing recorded."""
+    account_id, other_account = str(uuid.uuid4()), str(uuid.uuid4())
+    february, _ = await _two_invoices(service, settings, account_id)
+    in_euros = await post_invoice(
+        service, settings, invoice_posted(account_id=account_id, total="50.00", currency="EUR")
+    )
+    others = await post_invoice(
+        service, settings, invoice_posted(account_id=other_account, total="70.00")
+    )
+    unknown_invoice = str(uuid.uuid4())
+
+    def paying(*invoice_ids: str):
+        return record_payment(
+            service.client,
+            account_id=account_id,
+            amount="30.00",
+            allocations=[
+                {"invoice_id": february["invoice_id"], "amount": "10.00"},
+                *({"invoice_id": invoice_id, "amount": "10.00"} for invoice_id in invoice_ids),
+            ],
+        )
+
+    unknown = await paying(unknown_invoice, others["invoice_id"])
+    foreign = await paying(others["invoice_id"], in_euros["invoice_id"])
+    other_currency = await paying(in_euros["invoice_id"])
+    payments = (await service.client.get("/v1/payments", params={"account_id": account_id})).json()
+
+    answers = [(r.status_code, r.json()["code"]) for r in (unknown, foreign, other_currency)]
+    assert answers == [
+        (422, "unknown_invoice"),
+        (422, "invoice_of_another_account"),
+        (422, "invoice_in_another_currency"),
+    ]
+    assert unknown.json()["errors"] == [
+        {"loc": ["body", "allocations", 1, "invoice_id"], "msg": "unknown invoice"}
+    ]
+    assert foreign.json()["errors"][0]["loc"] == ["body", "allocations", 1, "invoice_id"]
+    assert other_currency.json()["errors"] == [
+        {"loc": ["body", "allocations", 1, "invoice_id"], "msg": "an invoice in EUR"}
+    ]
+    assert payments["items"] == []
+    assert (await receivable_of(service.client, others["invoice_id"]))["balance"] == "70.00"
 
 
 async def test_the_same_idempotency_key_records_one_payment(service, settings):
@@ -251,18 +296,20 @@ async def test_concurrent_payments_never_over_allocate_an_invoice(service, setti
     assert balance["credit_balance"] == "100.00"
 
 
-async def test_amounts_are_decimal_strings_rounded_to_the_currency(service, settings):
+async def test_amounts_are_decimal_strings_in_the_currency_minor_units(service, settings):
     account_id = str(uuid.uuid4())
     await post_invoice(
         service, settings, invoice_posted(account_id=account_id, total="1000", currency="JPY")
     )
 
-    yen = await record_payment(
+    yen = await record_payment(service.client, account_id=account_id, amount="401", currency="JPY")
+    dollars = await record_payment(service.client, account_id=account_id, amount="10.010")
+    half_yen = await record_payment(
         service.client, account_id=account_id, amount="400.5", currency="JPY"
     )
-    dollars = await record_payment(service.client, account_id=account_id, amount="10.005")
+    tenth_of_a_cent = await record_payment(service.client, account_id=account_id, amount="10.005")
     as_float = await record_payment(service.client, account_id=account_id, amount=12.5)
-    rounds_to_nothing = await record_payment(service.client, account_id=account_id, amount="0.004")
+    zero = await record_payment(service.client, account_id=account_id, amount="0.00")
     negative = await record_payment(service.client, account_id=account_id, amount="-5.00")
     bad_currency = await record_payment(
         service.client, account_id=account_id, amount="5.00", currency="XXX"
@@ -270,15 +317,19 @@ async def test_amounts_are_decimal_strings_rounded_to_the_currency(service, sett
     bad_method = await record_payment(
         service.client, account_id=account_id, amount="5.00", method="barter"
     )
+    payments = (await service.client.get("/v1/payments", params={"account_id": account_id})).json()
 
     assert yen.status_code == 201, yen.text
     assert (yen.json()["amount"], yen.json()["allocations"][0]["amount"]) == ("401", "401")
-    assert dollars.json()["amount"] == "10.01"
+    assert dollars.json()["amount"] == "10.01"  # a trailing zero is no decimal too many
     assert dollars.json()["allocations"] == []  # the invoice is in yen
-    for refused in (as_float, rounds_to_nothing, negative, bad_currency, bad_method):
+    for refused in (half_yen, tenth_of_a_cent, as_float, zero, negative, bad_currency, bad_method):
         assert refused.status_code == 422, refused.text
         assert refused.headers["content-type"] == "application/problem+json"
+    assert half_yen.json()["code"] == tenth_of_a_cent.json()["code"] == "too_many_decimals"
+    assert half_yen.json()["errors"] == [{"loc": ["body", "amount"], "msg": "at most 0 decimals"}]
     assert "decimal string" in as_float.text
+    assert len(payments["items"]) == 2
 
 
 async def test_balances_are_per_currency(service, settings):

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from factories import (
     account_event,
+    announce_account,
     credit_note_issued,
     invoice_posted,
     issue_credit_note,
@@ -200,6 +201,7 @@ async def test_cash_receipts_per_day_currency_and_method(service, settings):
     invoice = await _invoice(
         service, settings, account_id, "INV-1", "100.00", "2026-01-01", "2026-01-31"
     )
+    await announce_account(service, settings, euro_account, currency="EUR")
     for amount, method, day, currency, payer in [
         ("100.00", "bank_transfer", "2026-02-10", "USD", account_id),
         ("20.00", "card", "2026-02-10", "USD", account_id),

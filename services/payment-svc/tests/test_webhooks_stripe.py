@@ -15,14 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from factories import invoice_posted, post_invoice, receivable_of
+from factories import announce_account, invoice_posted, post_invoice, receivable_of
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from payment_svc.app import create_app
 from payment_svc.gateways import EventUnreadable, SignatureInvalid
 from payment_svc.gateways.stripe import StripeGateway
-from payment_svc.models import GatewayEvent, Payment
+from payment_svc.models import GatewayEvent, Payment, UnmatchedGatewayPayment
 from payment_svc.settings import PaymentSettings
 from q2c_shared.outbox import OutboxEvent
 from q2c_shared.problems import PROBLEM_MEDIA_TYPE
@@ -349,11 +349,28 @@ async def test_a_signed_body_that_is_not_an_event_is_400(service, stripe_client)
         stripe_client, json.dumps({**intent_succeeded(), "data": {}}).encode()
     )
     unknown_currency = await deliver(stripe_client, intent_succeeded(currency="xyz"))
+    nul_in_event_id = await deliver(stripe_client, intent_succeeded(event_id="evt_\x001"))
+    long_event_id = await deliver(stripe_client, intent_succeeded(event_id="evt_" + "x" * 300))
+    nul_in_intent_id = await deliver(stripe_client, intent_succeeded(intent_id="pi_\x00"))
+    far_future = await deliver(stripe_client, intent_succeeded(created=10**15))
+    before_1900 = await deliver(stripe_client, intent_succeeded(created=-(10**10)))
+    exponents = [
+        await deliver(
+            stripe_client,
+            json.dumps(intent_succeeded())
+            .encode()
+            .replace(b'"amount_received": 10000', b'"amount_received": ' + number),
+        )
+        for number in (b"1e30", b"1e999999", b"12.5", b"true")
+    ]
 
-    for response in (not_json, a_list, no_intent, unknown_currency):
+    refused = [not_json, a_list, no_intent, unknown_currency, nul_in_event_id, long_event_id]
+    refused += [nul_in_intent_id, far_future, before_1900, *exponents]
+    for response in refused:
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_event"
     assert await count(service, GatewayEvent) == 0
+    assert await count(service, UnmatchedGatewayPayment) == 0
 
 
 async def test_without_a_webhook_secret_the_webhook_is_503(settings):
@@ -425,6 +442,7 @@ async def test_an_unknown_invoice_of_a_named_account_is_credit_that_pays_it_once
     service, settings, stripe_client
 ):
     account_id, invoice_id = str(uuid.uuid4()), str(uuid.uuid4())
+    await announce_account(service, settings, account_id)
 
     response = await deliver(
         stripe_client, intent_succeeded(invoice_id=invoice_id, account_id=account_id, amount=10_000)
@@ -441,6 +459,76 @@ async def test_an_unknown_invoice_of_a_named_account_is_credit_that_pays_it_once
     assert [(a["invoice_id"], a["amount"]) for a in payment["allocations"]] == [
         (invoice_id, "100.00")
     ]
+
+
+async def test_payments_nobody_can_be_credited_with_are_kept_unmatched_for_review(
+    service, settings, stripe_client
+):
+    account_id = str(uuid.uuid4())
+    invoice = await post_invoice(
+        service, settings, invoice_posted(account_id=account_id, total="100.00")
+    )
+    stranger, unknown_invoice = str(uuid.uuid4()), str(uuid.uuid4())
+    huge = intent_succeeded(invoice_id=invoice["invoice_id"], intent_id="pi_huge")
+    long_digits = "9" * 4000  # more than JSON encoders in Python write: sent as raw bytes
+    deliveries = {
+        "unknown_invoice": intent_succeeded(invoice_id=unknown_invoice, intent_id="pi_1"),
+        "unknown_account": intent_succeeded(
+            invoice_id=unknown_invoice, account_id=stranger, intent_id="pi_2"
+        ),
+        "not_an_account": intent_succeeded(account_id="acct\x00nul", intent_id="pi_3"),
+        "currency_mismatch": intent_succeeded(
+            invoice_id=invoice["invoice_id"], currency="eur", intent_id="pi_4"
+        ),
+        "amount_out_of_range": intent_succeeded(
+            invoice_id=invoice["invoice_id"], amount=10**30, intent_id="pi_5"
+        ),
+        "nothing_received": intent_succeeded(
+            invoice_id=invoice["invoice_id"], amount=0, intent_id="pi_6"
+        ),
+        "absurdly_long": json.dumps(huge)
+        .replace('"amount_received": 10000', f'"amount_received": {long_digits}')
+        .encode(),
+    }
+
+    receipts = {case: await deliver(stripe_client, event) for case, event in deliveries.items()}
+    first_page = (await service.client.get("/v1/unmatched-payments", params={"limit": 5})).json()
+    second_page = (
+        await service.client.get(
+            "/v1/unmatched-payments", params={"limit": 5, "cursor": first_page["next_cursor"]}
+        )
+    ).json()
+    unmatched = {item["gateway_reference"]: item for item in first_page["items"]}
+    unmatched |= {item["gateway_reference"]: item for item in second_page["items"]}
+
+    assert {case: r.status_code for case, r in receipts.items()} == dict.fromkeys(deliveries, 200)
+    assert {r.json()["status"] for r in receipts.values()} == {"unmatched"}
+    assert (len(first_page["items"]), len(second_page["items"])) == (5, 2)
+    assert second_page["next_cursor"] is None
+    reasons = {reference: item["reason"] for reference, item in unmatched.items()}
+    assert reasons == {
+        "pi_1": "unknown_invoice",
+        "pi_2": "unknown_account",
+        "pi_3": "unknown_account",
+        "pi_4": "currency_mismatch",
+        "pi_5": "amount_out_of_range",
+        "pi_6": "nothing_received",
+        "pi_huge": "amount_out_of_range",
+    }
+    assert (unmatched["pi_2"]["account_reference"], unmatched["pi_2"]["invoice_reference"]) == (
+        stranger,
+        unknown_invoice,
+    )
+    assert (unmatched["pi_2"]["amount"], unmatched["pi_2"]["currency"]) == ("100.00", "USD")
+    assert unmatched["pi_2"]["received_on"] == "2026-02-10"
+    assert unmatched["pi_3"]["account_reference"] == "acct\ufffdnul"
+    assert (unmatched["pi_5"]["amount"], unmatched["pi_5"]["stated_amount"]) == (None, str(10**30))
+    assert unmatched["pi_huge"]["stated_amount"] == "9" * 20 + "...(4000 digits)"
+    assert unmatched["pi_6"]["amount"] == "0.00"
+    assert await count(service, Payment) == 0
+    assert (await receivable_of(service.client, invoice["invoice_id"]))["balance"] == "100.00"
+    balance = await service.client.get(f"/v1/account-balances/{stranger}")
+    assert balance.status_code == 404
 
 
 # --- the gateway alone: reading Stripe's events (no database) -------------------------------

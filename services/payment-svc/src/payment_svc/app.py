@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from payment_svc.credit_notes.endpoints import received_credit_notes
 from payment_svc.customer_accounts.endpoints import account_balances
 from payment_svc.dunning.endpoints import dunning, dunning_notices
-from payment_svc.gateways.endpoints import gateway_webhooks
+from payment_svc.gateways.endpoints import gateway_webhooks, unmatched_payments
 from payment_svc.handlers import CONSUMED_TOPICS, HANDLERS
 from payment_svc.payments.endpoints import payment_batches, payments
 from payment_svc.receivables.endpoints import receivables
@@ -24,6 +24,7 @@ routers = [
     journal_entries,
     dunning,
     dunning_notices,
+    unmatched_payments,
 ]
 public_routers = [gateway_webhooks]
 """Under /v1 without the bearer key: each route checks its caller's signature itself."""

@@ -33,6 +33,31 @@ class InvalidAllocations(Unprocessable):
     code = "invalid_allocations"
 
 
+class UnknownAccount(Unprocessable):
+    """payment-svc knows no such account: no account event of it arrived and no invoice of it
+    was posted. Money is never credited to an account nobody can find."""
+
+    code, title = "unknown_account", "Unknown account"
+
+
+class UnknownInvoice(Unprocessable):
+    """An allocation names an invoice payment-svc has no receivable of."""
+
+    code, title = "unknown_invoice", "Unknown invoice"
+
+
+class InvoiceOfAnotherAccount(Unprocessable):
+    """An allocation names an invoice another account owes."""
+
+    code, title = "invoice_of_another_account", "Invoice of another account"
+
+
+class InvoiceInAnotherCurrency(Unprocessable):
+    """An allocation names an invoice in another currency than the payment's."""
+
+    code, title = "invoice_in_another_currency", "Invoice in another currency"
+
+
 class GatewayPaymentExists(Conflict):
     """A gateway's payment (its reference) is already recorded; nothing was changed."""
 

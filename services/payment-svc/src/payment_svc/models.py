@@ -196,6 +196,36 @@ class GatewayEvent(SQLModel, table=True):
     received_at: datetime = columns.created_at()
 
 
+class UnmatchedGatewayPayment(SQLModel, table=True):
+    """Money a gateway reported that payment-svc could not credit to a known account: kept for
+    finance to review, never credited to nobody (docs/adr/0021-unmatched-gateway-payments.md).
+    One per gateway event; the event itself is in `gateway_events`, without a payment."""
+
+    __tablename__ = "unmatched_gateway_payments"
+
+    id: uuid.UUID = columns.id_column()
+    gateway_event_id: uuid.UUID = columns.reference("gateway_events.id", unique=True)
+    gateway: str = columns.text(30, nullable=False)
+    event_id: str = columns.text(nullable=False)
+    gateway_reference: str = columns.text(nullable=False)
+    """The gateway's id of the payment (a Stripe payment intent id)."""
+    currency: str = columns.text(3, nullable=False)
+    amount: Decimal | None = columns.money(nullable=True)
+    """In major units; null when it is out of range (more than 18 digits before the point)."""
+    stated_amount: str = columns.text(60, nullable=False)
+    """The amount as the gateway stated it (Stripe: an integer of minor units), shortened when
+    it is absurdly long."""
+    invoice_reference: str | None = columns.text(200)
+    """The invoice the gateway's metadata named, as it named it."""
+    account_reference: str | None = columns.text(200)
+    """The account the gateway's metadata named, as it named it."""
+    received_on: date = columns.day()
+    reason: str = columns.text(40, nullable=False)
+    """Why it was not credited: an `UnmatchedReason`."""
+    detail: str = columns.text(1000, nullable=False)
+    created_at: datetime = columns.created_at()
+
+
 class Refund(SQLModel, table=True):
     """Unallocated payment money given back to the payer."""
 

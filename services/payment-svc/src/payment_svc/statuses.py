@@ -32,6 +32,21 @@ class WebhookStatus(StrEnum):
     UNMATCHED = "unmatched"
 
 
+class UnmatchedReason(StrEnum):
+    """Why a gateway's payment was kept unmatched rather than credited to an account."""
+
+    UNKNOWN_INVOICE = "unknown_invoice"
+    """The metadata names no invoice payment-svc knows, and no account."""
+    UNKNOWN_ACCOUNT = "unknown_account"
+    """The metadata names no invoice payment-svc knows, and an account it does not know."""
+    CURRENCY_MISMATCH = "currency_mismatch"
+    """The invoice named is in another currency than the payment."""
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+    """More than 18 digits before the point: no ledger holds it."""
+    NOTHING_RECEIVED = "nothing_received"
+    """The amount received is zero (or less)."""
+
+
 class DunningNoticeStatus(StrEnum):
     """Where a reminder is: `pending` (recorded by a run, not yet handed to the SMTP server),
     `sent` (the SMTP server accepted it), `failed` (not sent: see `last_error`; later runs try

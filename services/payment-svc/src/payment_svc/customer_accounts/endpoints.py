@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from payment_svc.customer_accounts import service
 from payment_svc.customer_accounts.schemas import AccountBalance
 from payment_svc.errors import AccountNotFound, CurrencyRequired, UnknownCurrency, problem_responses
+from q2c_shared.bounds import NO_NUL_PATTERN
 from q2c_shared.db import SessionDep
 
 account_balances = APIRouter(prefix="/account-balances", tags=["balances"])
@@ -26,6 +27,7 @@ async def get_account_balance(
         Query(
             min_length=3,
             max_length=3,
+            pattern=NO_NUL_PATTERN,
             examples=["USD"],
             description="Required when the account has money in several currencies.",
         ),

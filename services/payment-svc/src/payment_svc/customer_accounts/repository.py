@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     func,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +37,22 @@ async def customer_accounts(
         select(CustomerAccount).where(CustomerAccount.account_id.in_(list(account_ids)))
     )
     return {account.account_id: account for account in result.scalars()}
+
+
+async def known_accounts(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `account_ids` payment-svc knows: from their account events (the read model) or
+    from an invoice posted to them (a receivable). One statement, two index probes per id."""
+    if not account_ids:
+        return set()
+    result = await session.execute(
+        text(
+            "SELECT a.id FROM unnest(CAST(:ids AS uuid[])) AS a(id) "
+            "WHERE EXISTS (SELECT 1 FROM customer_accounts c WHERE c.account_id = a.id) "
+            "OR EXISTS (SELECT 1 FROM receivables r WHERE r.account_id = a.id)"
+        ),
+        {"ids": sorted(set(account_ids))},
+    )
+    return set(result.scalars())
 
 
 async def open_total(session: AsyncSession, account_id: uuid.UUID, currency: str) -> Decimal:

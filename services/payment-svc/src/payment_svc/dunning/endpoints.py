@@ -44,7 +44,7 @@ async def list_dunning_notices(
     invoice_id: Annotated[uuid.UUID | None, Query(description="Only this invoice's.")] = None,
     account_id: Annotated[uuid.UUID | None, Query(description="Only this account's.")] = None,
     level: Annotated[
-        int | None, Query(description="Only this dunning level (1, 7, 14 or 30).")
+        int | None, Query(ge=1, le=30, description="Only this dunning level (1, 7, 14 or 30).")
     ] = None,
     status: Annotated[
         DunningNoticeStatus | None,

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from payment_svc.payments.schemas import _CREATED_AT
 from payment_svc.statuses import DunningNoticeStatus
+from q2c_shared.bounds import BusinessDate
 from q2c_shared.money import Amount
 
 
@@ -17,10 +18,10 @@ class Public(BaseModel):
 class DunningRunCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2026-03-08"}]})
 
-    as_of: date | None = Field(
+    as_of: BusinessDate | None = Field(
         None,
         description="The day to remind as of: an invoice is `as_of - due_date` days past due. "
-        "ISO date YYYY-MM-DD; default: today (UTC).",
+        "ISO date YYYY-MM-DD, 1900-01-01 to 2199-12-31; default: today (UTC).",
     )
 
 

@@ -9,11 +9,22 @@ an entry in `payment_svc.gateways.GATEWAYS`.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Protocol
 
+from q2c_shared.bounds import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
 from q2c_shared.problems import Problem, ServiceUnavailable
+
+GATEWAY_ID_MAX_LENGTH = 200
+"""Longest event or payment id a gateway may send (Stripe's are about 30 characters): longer,
+or holding a NUL, and it is not the gateway's (`EventUnreadable`)."""
+METADATA_MAX_LENGTH = 200
+"""Metadata values are kept for review up to this length."""
+EARLIEST_CREATED = int(datetime.combine(EARLIEST_BUSINESS_DATE, time.min, UTC).timestamp())
+LATEST_CREATED = int(datetime.combine(LATEST_BUSINESS_DATE, time.max, UTC).timestamp())
+"""An event's creation time (Unix seconds) within the business dates: its day is the payment's
+`received_on`; outside them it is no gateway's event (`EventUnreadable`)."""
 
 
 @dataclass(frozen=True)
@@ -23,13 +34,19 @@ class GatewayPayment:
     gateway_reference: str
     """The gateway's id of the payment (a Stripe payment intent id): one q2c payment each."""
     amount: Decimal
-    """In major units, with the currency's decimals (`12.34` USD, `5000` JPY, `1.250` KWD)."""
+    """In major units, with the currency's decimals (`12.34` USD, `5000` JPY, `1.250` KWD).
+    Exactly as stated, not yet checked against q2c's bounds (an absurd amount is kept
+    unmatched by the webhook, not recorded)."""
+    stated_amount: str
+    """The amount as the gateway stated it (Stripe: an integer of minor units), for review."""
     currency: str
     """ISO 4217, upper case."""
     invoice_id: str | None
-    """The invoice the payer paid, as the gateway's metadata names it (not checked here)."""
+    """The invoice the payer paid, as the gateway's metadata names it (not checked here; at
+    most `METADATA_MAX_LENGTH` characters, without NUL)."""
     account_id: str | None
-    """The paying account, when the metadata names one (not checked here)."""
+    """The paying account, when the metadata names one (not checked here; bounded as
+    `invoice_id`)."""
     received_on: date
     """The day (UTC) the gateway created the event: when the money arrived."""
 

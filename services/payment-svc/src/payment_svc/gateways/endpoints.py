@@ -8,11 +8,17 @@ from fastapi import APIRouter, Depends, Request
 from payment_svc import gateways
 from payment_svc.gateways import service as webhooks
 from payment_svc.gateways.base import WebhookEvent
-from payment_svc.gateways.schemas import StripeWebhookEvent, WebhookReceipt
+from payment_svc.gateways.schemas import (
+    StripeWebhookEvent,
+    UnmatchedPaymentPublic,
+    WebhookReceipt,
+)
 from q2c_shared.db import SessionDep
+from q2c_shared.pagination import Page, PageDep
 from q2c_shared.problems import PROBLEM_CONTENT, ProblemDetails
 
 gateway_webhooks = APIRouter(prefix="/webhooks", tags=["webhooks"])
+unmatched_payments = APIRouter(prefix="/unmatched-payments", tags=["webhooks"])
 
 
 def _verified_event(gateway_name: str) -> Callable[[Request], Awaitable[WebhookEvent]]:
@@ -80,9 +86,28 @@ async def receive_stripe_webhook(
     currency records a `card` payment of the invoice's account (reference: the intent id),
     applied to that invoice up to its balance, the rest kept as the account's credit, with the
     events `POST /v1/payments` emits: `recorded`. One naming an unknown invoice but an account
-    (`metadata.account_id`) becomes that account's credit, which pays the invoice once it is
-    posted. Neither: `unmatched`, kept without a payment. Other event types: `ignored`. Each
+    (`metadata.account_id`) payment-svc knows becomes that account's credit, which pays the
+    invoice once it is posted. Neither (or an unknown account, another currency than the
+    invoice's, an amount of nothing or of more than 18 digits): `unmatched`, no payment, kept
+    for review in `GET /v1/unmatched-payments`. Other event types: `ignored`. Each
     event and each payment intent is recorded once, however often Stripe delivers it:
     `duplicate`. All of these are 200, so Stripe stops delivering.
     """
     return await webhooks.receive_event(session, "stripe", event)
+
+
+@unmatched_payments.get("", summary="List unmatched gateway payments")
+async def list_unmatched_payments(
+    session: SessionDep, page: PageDep
+) -> Page[UnmatchedPaymentPublic]:
+    """Money payment gateways reported that payment-svc credited to nobody, newest first: its
+    metadata named no invoice or account payment-svc knows, an invoice in another currency, or
+    an amount of nothing or out of range. Each was acknowledged to the gateway (it stops
+    retrying) and waits here for finance: refund it at the gateway, or record it by hand
+    (`POST /v1/payments`) once its account is known. A `cursor` this API did not give out: 422.
+    """
+    rows, next_cursor = await webhooks.list_unmatched_payments(session, page)
+    return Page(
+        items=[UnmatchedPaymentPublic.model_validate(row) for row in rows],
+        next_cursor=next_cursor,
+    )

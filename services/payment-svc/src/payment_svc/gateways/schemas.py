@@ -1,12 +1,20 @@
 """The gateway webhooks' API shapes: what a delivery did, and Stripe's event as documented."""
 
 import uuid
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from payment_svc.payments.schemas import _ACCOUNT_ID, _JANUARY_INVOICE_ID
-from payment_svc.statuses import WebhookStatus
+from payment_svc.gateways.base import (
+    EARLIEST_CREATED,
+    GATEWAY_ID_MAX_LENGTH,
+    LATEST_CREATED,
+)
+from payment_svc.payments.schemas import _ACCOUNT_ID, _CREATED_AT, _JANUARY_INVOICE_ID
+from payment_svc.statuses import UnmatchedReason, WebhookStatus
+from q2c_shared.bounds import Text
+from q2c_shared.money import Amount
 
 
 class WebhookReceipt(BaseModel):
@@ -15,8 +23,9 @@ class WebhookReceipt(BaseModel):
         "the event, or another event of the same payment, arrived before; nothing more was "
         "recorded (`payment_id`: the payment, if that delivery recorded one). `ignored`: an "
         "event type that records nothing. `unmatched`: a succeeded payment whose metadata names "
-        "no invoice or account q2c knows, or an invoice in another currency: kept for finance "
-        "to look at, no payment recorded.",
+        "no invoice or account q2c knows, an invoice in another currency, or an amount of "
+        "nothing or out of range: no payment recorded, kept for finance to review "
+        "(`GET /v1/unmatched-payments`).",
         examples=["recorded"],
     )
     payment_id: uuid.UUID | None = Field(
@@ -55,15 +64,21 @@ class StripeWebhookEvent(BaseModel):
         },
     )
 
-    id: str = Field(description="The event's id (`evt_...`), the same on every delivery of it.")
+    id: Text = Field(
+        max_length=GATEWAY_ID_MAX_LENGTH,
+        description="The event's id (`evt_...`), the same on every delivery of it.",
+    )
     object: Literal["event"] = Field(description="Always `event`.")
-    type: str = Field(
+    type: Text = Field(
+        max_length=GATEWAY_ID_MAX_LENGTH,
         description="`payment_intent.succeeded` records a payment; any other type is "
-        "acknowledged (`ignored`) and recorded nothing."
+        "acknowledged (`ignored`) and recorded nothing.",
     )
     created: int = Field(
+        ge=EARLIEST_CREATED,
+        le=LATEST_CREATED,
         description="When Stripe created the event, in Unix seconds; its UTC day is the "
-        "payment's `received_on`."
+        "payment's `received_on` (1900-01-01 to 2199-12-31).",
     )
     data: dict[str, Any] = Field(
         description="`object`: the payment intent. Its `id` (`pi_...`) is the payment's "
@@ -71,3 +86,39 @@ class StripeWebhookEvent(BaseModel):
         "(cents; yen for JPY); `currency` is lower case; `metadata.invoice_id` names the q2c "
         "invoice paid and `metadata.account_id`, optionally, the paying account."
     )
+
+
+class UnmatchedPaymentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="The unmatched payment's id.")
+    gateway: str = Field(description="The gateway that reported it (`stripe`).")
+    event_id: str = Field(description="The gateway's event (`evt_...`).")
+    gateway_reference: str = Field(
+        description="The gateway's id of the payment (a Stripe payment intent, `pi_...`)."
+    )
+    currency: str = Field(description="ISO 4217 code of `amount`.")
+    amount: Amount | None = Field(
+        description="The money received, in major units; null when it is out of range (see "
+        "`stated_amount`)."
+    )
+    stated_amount: str = Field(
+        description="The amount as the gateway stated it (Stripe: an integer of minor units), "
+        "shortened when it is longer than 40 digits."
+    )
+    invoice_reference: str | None = Field(
+        description="The invoice the gateway's metadata named, as it named it (at most 200 "
+        "characters); null when it named none."
+    )
+    account_reference: str | None = Field(
+        description="The account the gateway's metadata named, as it named it; null when none."
+    )
+    received_on: date = Field(description="The day (UTC) the gateway reported the payment.")
+    reason: UnmatchedReason = Field(
+        description="Why it was not credited: `unknown_invoice` (no known invoice, no account "
+        "named), `unknown_account` (no known invoice, an account payment-svc does not know), "
+        "`currency_mismatch` (the invoice is in another currency), `amount_out_of_range` (more "
+        "than 18 digits before the point), `nothing_received` (zero or less)."
+    )
+    detail: str = Field(description="The same, in words.")
+    created_at: datetime = Field(description=_CREATED_AT)

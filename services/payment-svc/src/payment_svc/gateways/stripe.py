@@ -14,12 +14,17 @@ from typing import Any
 import stripe
 
 from payment_svc.gateways.base import (
+    EARLIEST_CREATED,
+    GATEWAY_ID_MAX_LENGTH,
+    LATEST_CREATED,
+    METADATA_MAX_LENGTH,
     EventUnreadable,
     GatewayPayment,
     SignatureInvalid,
     WebhookEvent,
 )
 from payment_svc.settings import PaymentSettings
+from q2c_shared.bounds import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
 from q2c_shared.money import UnknownCurrencyError, minor_units
 
 PAYMENT_SUCCEEDED = "payment_intent.succeeded"
@@ -38,19 +43,21 @@ def amount_from_minor_units(amount: int, currency: str) -> Decimal:
     12.34, 5000 JPY is 5000, 1250 KWD is 1.250, 50000 ISK is 500.
 
     Raises `EventUnreadable` for a currency q2c does not know, or an amount finer than q2c keeps
-    the currency (fractional ISK from before 2023): money is never rounded on the way in.
+    the currency (fractional ISK from before 2023): money is never rounded on the way in. The
+    result is exact however large the amount (built from its digits, no arithmetic context
+    that could round it): whether it is in range is the caller's question.
     """
     try:
         decimals = minor_units(currency)
     except UnknownCurrencyError as error:
         raise EventUnreadable(f"The payment's currency cannot be recorded: {error}.") from None
-    major = Decimal(amount).scaleb(-_STRIPE_DECIMALS.get(currency, decimals))
-    exact = major.quantize(Decimal(1).scaleb(-decimals))
-    if exact != major:
+    finer = _STRIPE_DECIMALS.get(currency, decimals) - decimals
+    if amount % 10**finer:
         raise EventUnreadable(
-            f"The amount {amount} ({major} {currency}) has more decimals than {currency} has."
+            f"The amount {amount} of {currency} has more decimals than {currency} has."
         )
-    return exact
+    sign, digits, _ = Decimal(amount // 10**finer).as_tuple()
+    return Decimal((sign, digits, -decimals))
 
 
 class StripeGateway:
@@ -102,8 +109,11 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def _read_event(event: dict[str, Any]) -> WebhookEvent:
     event_id, event_type = event.get("id"), event.get("type")
-    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
-        raise EventUnreadable("The Stripe event has no `id` or no `type`.")
+    if not _is_gateway_id(event_id) or not _is_gateway_id(event_type):
+        raise EventUnreadable(
+            "The Stripe event has no `id` or no `type` (each a string of at most "
+            f"{GATEWAY_ID_MAX_LENGTH} characters, without NUL)."
+        )
     if event_type != PAYMENT_SUCCEEDED:
         return WebhookEvent(event_id=event_id, event_type=event_type, payment=None)
     intent = (event.get("data") or {}).get("object")
@@ -114,10 +124,15 @@ def _read_event(event: dict[str, Any]) -> WebhookEvent:
     # `amount_received` is what was captured; `amount` what was asked for. They differ only
     # for an intent captured in part, and then the money received is what counts.
     amount = intent.get("amount_received", intent.get("amount"))
-    if not isinstance(intent_id, str) or not intent_id or not isinstance(currency, str):
+    if not _is_gateway_id(intent_id) or not isinstance(currency, str):
         raise EventUnreadable(f"The payment intent of event {event_id} has no `id` or currency.")
     if not _is_int(amount):
         raise EventUnreadable(f"Payment intent {intent_id} has no integer `amount_received`.")
+    if not EARLIEST_CREATED <= created <= LATEST_CREATED:
+        raise EventUnreadable(
+            f"Event {event_id} was created at {created}, not a time between "
+            f"{EARLIEST_BUSINESS_DATE} and {LATEST_BUSINESS_DATE}."
+        )
     metadata = intent.get("metadata") or {}
     currency = currency.upper()
     return WebhookEvent(
@@ -126,6 +141,7 @@ def _read_event(event: dict[str, Any]) -> WebhookEvent:
         payment=GatewayPayment(
             gateway_reference=intent_id,
             amount=amount_from_minor_units(amount, currency),
+            stated_amount=_stated(amount),
             currency=currency,
             invoice_id=_metadata_value(metadata, "invoice_id"),
             account_id=_metadata_value(metadata, "account_id"),
@@ -138,8 +154,24 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_gateway_id(value: Any) -> bool:
+    """A Stripe id or type: a non-empty string, short, without NUL (PostgreSQL cannot store
+    one, and Stripe never sends one)."""
+    return (
+        isinstance(value, str) and 0 < len(value) <= GATEWAY_ID_MAX_LENGTH and "\x00" not in value
+    )
+
+
+def _stated(amount: int) -> str:
+    """The integer as Stripe sent it, shortened past 40 digits (it is out of range anyway)."""
+    digits = str(amount)
+    return digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
+
+
 def _metadata_value(metadata: Any, key: str) -> str | None:
+    """A metadata value as the payer's integration set it, for matching and review: stripped,
+    NUL characters shown as U+FFFD, at most `METADATA_MAX_LENGTH` characters."""
     value = metadata.get(key) if isinstance(metadata, dict) else None
     if not isinstance(value, str) or not value.strip():
         return None
-    return value.strip()
+    return value.strip().replace("\x00", "\ufffd")[:METADATA_MAX_LENGTH]

@@ -3,10 +3,11 @@
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from payment_svc.statuses import PaymentMethod
-from q2c_shared.money import Amount, CurrencyCode, round_money
+from q2c_shared.bounds import BusinessDate, Text
+from q2c_shared.money import Amount, CurrencyCode
 
 _ACCOUNT_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a70"
 
@@ -18,6 +19,13 @@ _FEBRUARY_INVOICE_ID = "0191e5f6-9a0b-7c1d-8e2f-3a4b5c6d7e81"
 
 
 _CREATED_AT = "When it was recorded; ISO 8601 date-time, UTC."
+
+CURRENCY_PATTERN = "^[A-Z]{3}$"
+"""An ISO 4217 code as the schema shows it (which codes are known: `CurrencyCode`)."""
+MAX_ALLOCATIONS = 1_000
+"""Most invoices one payment may name (as many as a quote or an order has lines)."""
+MAX_BATCH_PAYMENTS = 10_000
+"""Most payments one batch may carry."""
 
 
 def _recordable(method: PaymentMethod) -> PaymentMethod:
@@ -38,10 +46,15 @@ class AllocationRequest(BaseModel):
         json_schema_extra={"examples": [{"invoice_id": _JANUARY_INVOICE_ID, "amount": "1102.50"}]}
     )
 
-    invoice_id: uuid.UUID = Field(description="An open invoice of the account, in its currency.")
+    invoice_id: uuid.UUID = Field(
+        description="An open invoice of the account, in its currency (an invoice payment-svc "
+        "has no receivable of: 422 `unknown_invoice`; another account's: "
+        "`invoice_of_another_account`; in another currency: `invoice_in_another_currency`)."
+    )
     amount: Amount = Field(
-        description="How much of the payment goes to it: at most its balance; rounded to the "
-        "payment's currency."
+        gt=0,
+        description="How much of the payment goes to it: positive, at most its balance, with at "
+        "most the payment's currency's decimals (more: 422 `too_many_decimals`).",
     )
 
 
@@ -73,40 +86,39 @@ class PaymentCreate(BaseModel):
         }
     )
 
-    account_id: uuid.UUID = Field(description="The paying account: a quote-svc account.")
-    amount: Amount = Field(description="Positive; rounded half-up to the currency's minor units.")
-    currency: CurrencyCode
+    account_id: uuid.UUID = Field(
+        description="The paying account: a quote-svc account payment-svc knows (from its "
+        "account events or an invoice posted to it); else 422 `unknown_account`."
+    )
+    amount: Amount = Field(
+        gt=0,
+        description="Positive, with at most the currency's decimals (USD 2, JPY 0, KWD 3; more: "
+        "422 `too_many_decimals`).",
+    )
+    currency: CurrencyCode = Field(pattern=CURRENCY_PATTERN)
     method: PaymentMethod = Field(
         description="`bank_transfer`, `card`, `check`, `cash` or `other` (`credit_note`: 422, "
         "only payment-svc makes those, from credit notes).",
         examples=["bank_transfer"],
     )
-    reference: str | None = Field(
+    reference: Text | None = Field(
         None,
-        max_length=255,
+        max_length=200,
         examples=["WIRE-2026-0042"],
         description="The payer's or the bank's reference.",
     )
-    received_on: date = Field(
-        description="When the money arrived; ISO date YYYY-MM-DD.", examples=["2026-02-10"]
+    received_on: BusinessDate = Field(
+        description="When the money arrived; ISO date YYYY-MM-DD, 1900-01-01 to 2199-12-31."
     )
     allocations: list[AllocationRequest] | None = Field(
         None,
+        max_length=MAX_ALLOCATIONS,
         description="Which invoices to pay and how much of each. Omitted: the payment pays the "
         "account's open invoices in its currency, oldest due date first. Given (even empty): "
         "exactly these, and the rest stays unallocated as the account's credit.",
     )
 
     _method_recordable = field_validator("method")(_recordable)
-
-    @model_validator(mode="after")
-    def _rounded_to_the_currency(self) -> "PaymentCreate":
-        self.amount = round_money(self.amount, self.currency)
-        if self.amount <= 0:
-            raise ValueError(f"amount must be positive in {self.currency}, got {self.amount}")
-        for allocation in self.allocations or []:
-            allocation.amount = round_money(allocation.amount, self.currency)
-        return self
 
 
 class AllocationPublic(Public):
@@ -151,7 +163,8 @@ class RefundCreate(BaseModel):
 
     amount: Amount = Field(
         gt=0,
-        description="At most the payment's unallocated amount; rounded to the payment's currency.",
+        description="At most the payment's unallocated amount, with at most the payment's "
+        "currency's decimals (more: 422 `too_many_decimals`).",
     )
 
 
@@ -164,17 +177,23 @@ class RefundPublic(Public):
 
 
 class PaymentBatchItem(BaseModel):
-    account_id: uuid.UUID = Field(description="The paying account: a quote-svc account.")
-    amount: Amount = Field(gt=0, description="Positive, in the currency's minor units.")
-    currency: CurrencyCode
+    account_id: uuid.UUID = Field(
+        description="The paying account, one payment-svc knows (else 422 `unknown_account`)."
+    )
+    amount: Amount = Field(
+        gt=0, description="Positive, with at most the currency's decimals (USD 2, JPY 0)."
+    )
+    currency: CurrencyCode = Field(pattern=CURRENCY_PATTERN)
     method: PaymentMethod = Field(
         description="`bank_transfer`, `card`, `check`, `cash` or `other`.",
         examples=["bank_transfer"],
     )
-    reference: str | None = Field(
-        None, max_length=255, description="The payer's or the bank's reference."
+    reference: Text | None = Field(
+        None, max_length=200, description="The payer's or the bank's reference."
     )
-    received_on: date = Field(description="When the money arrived; ISO date YYYY-MM-DD.")
+    received_on: BusinessDate = Field(
+        description="When the money arrived; ISO date YYYY-MM-DD, 1900-01-01 to 2199-12-31."
+    )
 
     _method_recordable = field_validator("method")(_recordable)
 
@@ -201,7 +220,7 @@ class PaymentBatchCreate(BaseModel):
 
     payments: list[PaymentBatchItem] = Field(
         min_length=1,
-        max_length=10_000,
+        max_length=MAX_BATCH_PAYMENTS,
         description="The payments, applied in this order; each to its account's open invoices "
         "in its currency, oldest due date first, the rest kept as the account's credit.",
     )

@@ -22,7 +22,7 @@ from payment_svc.errors import (
 )
 from payment_svc.locks import lock_accounts
 from payment_svc.models import Payment, PaymentAllocation, Receivable, Refund
-from payment_svc.payments import repository
+from payment_svc.payments import references, repository
 from payment_svc.payments.recording import AppliedPayments, NewPayment, apply_payments
 from payment_svc.payments.schemas import (
     AllocationPublic,
@@ -34,7 +34,7 @@ from payment_svc.payments.schemas import (
 )
 from payment_svc.statuses import ReceivableStatus
 from q2c_shared.db import get_or_404
-from q2c_shared.money import round_money
+from q2c_shared.money import check_minor_units, round_money
 from q2c_shared.outbox import enqueue_json
 from q2c_shared.pagination import PageRequest, fetch_page
 
@@ -49,15 +49,31 @@ async def record_payment(
     """Record a payment and apply it: to the invoices asked for, else oldest due date first; a
     batch of one (`recording.apply_payments`).
 
+    Refused (422) before anything is written: an amount finer than the currency, an account
+    payment-svc does not know, an allocation to an invoice that is unknown, another account's
+    or in another currency (`references`).
+
     A payment a gateway reported (`gateway`, `gateway_reference`) is recorded once: the UNIQUE
     (gateway, gateway_reference) constraint decides, and a second one raises
     `GatewayPaymentExists` before anything is applied, leaving the transaction usable.
     """
+    check_minor_units(body.amount, body.currency, field="amount")
+    for position, requested in enumerate(body.allocations or []):
+        check_minor_units(requested.amount, body.currency, field=f"allocations.{position}.amount")
+    await references.check_accounts(session, [body.account_id])
+    if body.allocations:
+        await references.check_allocations(
+            session, body.allocations, account_id=body.account_id, currency=body.currency
+        )
     explicit = (
         None
         if body.allocations is None
         else [
-            Allocation(invoice_id=str(requested.invoice_id), amount=requested.amount)
+            # Exact (checked above): rounding only gives it the currency's scale.
+            Allocation(
+                invoice_id=str(requested.invoice_id),
+                amount=round_money(requested.amount, body.currency),
+            )
             for requested in body.allocations
         ]
     )
@@ -87,7 +103,11 @@ async def record_payment_batch(
     session: AsyncSession, items: Sequence[PaymentBatchItem]
 ) -> AppliedPayments:
     """Record and apply many payments at once, each as `record_payment` without allocations
-    would, in the batch's order."""
+    would, in the batch's order. An amount finer than its currency, or an account payment-svc
+    does not know: 422 before anything is written."""
+    for position, item in enumerate(items):
+        check_minor_units(item.amount, item.currency, field=f"payments.{position}.amount")
+    await references.check_accounts(session, [item.account_id for item in items], batch=True)
     return await apply_payments(
         session,
         [
@@ -143,7 +163,8 @@ async def refund_payment(
     payment = await get_or_404(session, Payment, payment_id, label="payment")
     await lock_accounts(session, [payment.account_id])
     await session.refresh(payment, with_for_update=True)  # what it is now, under the lock
-    amount = round_money(body.amount, payment.currency)
+    check_minor_units(body.amount, payment.currency, field="amount")
+    amount = round_money(body.amount, payment.currency)  # exact: the currency's scale only
     if amount <= 0:
         raise RefundNotPositive(f"A refund must be positive in {payment.currency}, got {amount}.")
     if amount > payment.unallocated:

@@ -35,6 +35,21 @@ async def receivable_of_invoice(session: AsyncSession, invoice_id: uuid.UUID) ->
     return await session.scalar(select(Receivable).where(Receivable.invoice_id == invoice_id))
 
 
+async def invoice_owners(
+    session: AsyncSession, invoice_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    """(account, currency) of each of the invoices that has a receivable; the others are left
+    out. Unlocked: a receivable's account and currency never change."""
+    if not invoice_ids:
+        return {}
+    result = await session.execute(
+        select(Receivable.invoice_id, Receivable.account_id, Receivable.currency).where(
+            Receivable.invoice_id.in_(invoice_ids)
+        )
+    )
+    return {invoice_id: (account_id, currency) for invoice_id, account_id, currency in result}
+
+
 async def lock_receivable_of_invoice(
     session: AsyncSession, invoice_id: uuid.UUID
 ) -> Receivable | None:

@@ -3,7 +3,7 @@ service function, return a schema or a document."""
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -27,6 +27,7 @@ from payment_svc.reports.schemas import (
     OutputFormat,
 )
 from payment_svc.settings import PaymentSettings
+from q2c_shared.bounds import NO_NUL_PATTERN, BusinessDate
 from q2c_shared.db import SessionDep
 
 reports = APIRouter(prefix="/reports", tags=["reports"])
@@ -80,13 +81,21 @@ def _negotiated(
 
 _AS_OF = Query(
     description="The day to age at (balances at its end, days past due counted to it); ISO "
-    "date YYYY-MM-DD. Default: today (UTC)."
+    "date YYYY-MM-DD, 1900-01-01 to 2199-12-31. Default: today (UTC)."
 )
-_FROM = Query(alias="from", description="The first day of the period; ISO date YYYY-MM-DD.")
-_TO = Query(alias="to", description="The last day of the period, included; ISO date YYYY-MM-DD.")
+_FROM = Query(
+    alias="from",
+    description="The first day of the period; ISO date YYYY-MM-DD, 1900-01-01 to 2199-12-31.",
+)
+_TO = Query(
+    alias="to",
+    description="The last day of the period, included; ISO date YYYY-MM-DD, 1900-01-01 to "
+    "2199-12-31.",
+)
 _CURRENCY = Query(
     min_length=3,
     max_length=3,
+    pattern=NO_NUL_PATTERN,
     examples=["USD"],
     description="ISO 4217 code: only amounts in this currency.",
 )
@@ -99,12 +108,13 @@ _CURRENCY = Query(
 )
 async def get_ar_aging(
     session: SessionDep,
-    as_of: Annotated[date | None, _AS_OF] = None,
+    as_of: Annotated[BusinessDate | None, _AS_OF] = None,
     currency: Annotated[
         str | None,
         Query(
             min_length=3,
             max_length=3,
+            pattern=NO_NUL_PATTERN,
             examples=["USD"],
             description="The currency to age. Default: the only one anything is owed in; "
             "required (422 `currency_required`) when balances are open in several.",
@@ -132,8 +142,8 @@ async def get_ar_aging(
 )
 async def get_cash_receipts(
     session: SessionDep,
-    period_start: Annotated[date, _FROM],
-    period_end: Annotated[date, _TO],
+    period_start: Annotated[BusinessDate, _FROM],
+    period_end: Annotated[BusinessDate, _TO],
     currency: Annotated[str | None, _CURRENCY] = None,
 ) -> CashReceiptsReport:
     """Money received from `from` to `to` (both included, by `received_on`), per day and
@@ -166,19 +176,19 @@ async def get_statement(
     request: Request,
     session: SessionDep,
     period_start: Annotated[
-        date | None,
+        BusinessDate | None,
         Query(
             alias="from",
-            description="The first day of the period; ISO date YYYY-MM-DD. Default: the first "
-            "day of `to`'s month.",
+            description="The first day of the period; ISO date YYYY-MM-DD, 1900-01-01 to "
+            "2199-12-31. Default: the first day of `to`'s month.",
         ),
     ] = None,
     period_end: Annotated[
-        date | None,
+        BusinessDate | None,
         Query(
             alias="to",
-            description="The last day of the period, included; ISO date YYYY-MM-DD. Default: "
-            "today (UTC).",
+            description="The last day of the period, included; ISO date YYYY-MM-DD, 1900-01-01 "
+            "to 2199-12-31. Default: today (UTC).",
         ),
     ] = None,
     currency: Annotated[
@@ -186,6 +196,7 @@ async def get_statement(
         Query(
             min_length=3,
             max_length=3,
+            pattern=NO_NUL_PATTERN,
             examples=["USD"],
             description="Required when the account has money in several currencies.",
         ),
@@ -255,8 +266,8 @@ async def get_statement(
 async def export_journal_entries(
     request: Request,
     session: SessionDep,
-    period_start: Annotated[date, _FROM],
-    period_end: Annotated[date, _TO],
+    period_start: Annotated[BusinessDate, _FROM],
+    period_end: Annotated[BusinessDate, _TO],
     account_id: Annotated[
         uuid.UUID | None, Query(description="Only the entries of this customer account.")
     ] = None,
