@@ -253,6 +253,7 @@ async def _contract_quote(
         expires_on=expires_on,
         contract_id=contract.id,
         uplift_percent=uplift_percent,
+        **lines.zero_totals(contract.currency),
     )
     session.add(quote)
     await session.flush()

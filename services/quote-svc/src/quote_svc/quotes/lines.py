@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.billing import charges
 from q2c_shared.bounds import MAX_LINES
-from q2c_shared.money import check_minor_units, round_money
+from q2c_shared.money import check_minor_units, round_money, zero
 from quote_svc.accounts.service import check_accounts_exist
 from quote_svc.catalog.service import Price, existing_products, price_of, prices_of
 from quote_svc.contract_quotes.order_client import ContractSubscription
@@ -134,6 +134,18 @@ async def discount_percents(
             )
         )
     return percents
+
+
+def zero_totals(currency: str) -> dict[str, Decimal]:
+    """A new quote's totals before its lines are added, in the currency's decimals: a total
+    that stays zero must read "0.00" as it does after any change (the unit of work would see
+    no change from 0 to 0.00, and write none)."""
+    amount = zero(currency)
+    return {
+        "one_time_total": amount,
+        "monthly_recurring_total": amount,
+        "total_contract_value": amount,
+    }
 
 
 async def recalculate(session: AsyncSession, quote: Quote) -> None:

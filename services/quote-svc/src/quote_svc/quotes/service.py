@@ -117,6 +117,7 @@ async def _create_new_quote(session: AsyncSession, body: QuoteCreate) -> Quote:
         po_number=body.po_number,
         legal_entity=body.legal_entity or account.legal_entity,
         expires_on=body.expires_on,
+        **lines.zero_totals(price_book.currency),
     )
     session.add(quote)
     await session.flush()
