@@ -5,6 +5,7 @@ raise in `responses=` (`problem_responses`), so the OpenAPI document shows them.
 import uuid
 
 from invoice_svc.core.crediting import CreditRefused
+from invoice_svc.core.invoice_dates import InvoiceDateRefused
 from q2c_shared.problems import (
     Conflict,
     NotFound,
@@ -134,3 +135,35 @@ def credit_refused(refused: CreditRefused) -> Problem:
         if error.code == refused.code:
             return error(str(refused))
     raise AssertionError(f"unmapped credit refusal {refused.code!r}")  # a new code needs a class
+
+
+class InvoiceDateOutOfRange(Unprocessable):
+    """A run's invoices could fall due after the last business date (2199-12-31)."""
+
+    code, title = "date_out_of_range", "Date out of range"
+
+
+class InvoiceDateFarFromTargetDate(Unprocessable):
+    """A run's invoice date lies more than a year (366 days) from its target date."""
+
+    code, title = "invoice_date_far_from_target_date", "Invoice date far from the target date"
+
+
+RUN_DATE_REFUSALS: tuple[type[Problem], ...] = (InvoiceDateOutOfRange, InvoiceDateFarFromTargetDate)
+"""What `core.invoice_dates.check_run_dates` (pure) may refuse, by the code it refuses with."""
+
+
+def run_date_refused(refused: InvoiceDateRefused) -> Problem:
+    """The problem of an invoice date `core.invoice_dates` refused, naming the field to fix."""
+    for error in RUN_DATE_REFUSALS:
+        if error.code == refused.code:
+            return error(
+                str(refused), errors=[{"loc": ["body", refused.field], "msg": str(refused)}]
+            )
+    raise AssertionError(f"unmapped date refusal {refused.code!r}")  # a new code needs a class
+
+
+class CreditNoteBeforeInvoice(Unprocessable):
+    """A credit note dated before the invoice it credits."""
+
+    code, title = "issue_date_before_invoice_date", "Credit note dated before its invoice"

@@ -163,6 +163,8 @@ class InvoiceRun(SQLModel, table=True):
     lines_created: int = _counter()
     invoices_posted: int = _counter()
     credit_notes_created: int = _counter()
+    periods_deferred: int = _counter()
+    """Due periods left pending: they start after their invoice would fall due (ADR 0022)."""
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = columns.created_at()
     started_at: datetime | None = columns.timestamp()
@@ -181,6 +183,13 @@ class Invoice(SQLModel, table=True):
             unique=True,
             postgresql_nulls_not_distinct=True,
             postgresql_where=sql_text("number IS NOT NULL"),
+        ),
+        # Business dates (ADR 0022): dated in the business range, falling due on or after
+        # the invoice date and by the last business date.
+        CheckConstraint(
+            "invoice_date >= DATE '1900-01-01' AND due_date >= invoice_date "
+            "AND due_date <= DATE '2199-12-31'",
+            name="ck_invoices_business_dates",
         ),
     )
 

@@ -7,11 +7,38 @@ that transaction ends: a posting that rolls back gives its numbers back, and two
 series take turns. Numbers are assigned at posting only, never to drafts, so a deleted draft
 leaves no hole."""
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_svc.core.numbering import DocumentKind, format_number, series_key
 from invoice_svc.models import NumberSeries
+
+DEFAULT_SERIES_LOCK_TIMEOUT_MS = 60_000
+"""How long a posting waits for its series unless told (`InvoiceSettings.posting_lock_timeout_ms`
+sets it in the service)."""
+
+
+async def wait_for_series(session: AsyncSession, *, lock_timeout_ms: int) -> None:
+    """Let this transaction wait up to `lock_timeout_ms` (0: without limit) for a series lock.
+
+    Postings queue on their series on purpose: an invoice run's batch holds it from numbering to
+    commit, several seconds for a large batch, while the next batch, a second run or an invoice
+    posted by hand waits its turn. The service-wide `lock_timeout` (a few seconds) would fail
+    them; so a transaction that is about to take numbers raises its own `lock_timeout`, and
+    its `statement_timeout` if that is shorter, until it ends (`SET LOCAL`). Call it before
+    `take_numbers`, in the transaction that takes them."""
+    await session.execute(
+        text(
+            "SELECT set_config('lock_timeout', :timeout, true), "
+            "set_config('statement_timeout', CASE "
+            "WHEN :timeout = '0' THEN '0' "
+            "WHEN setting::bigint BETWEEN 1 AND CAST(:timeout AS bigint) - 1 THEN :timeout "
+            "ELSE setting END, true) "
+            "FROM pg_settings WHERE name = 'statement_timeout'"
+        ),
+        {"timeout": str(lock_timeout_ms)},
+    )
 
 
 async def take_numbers(
@@ -20,7 +47,8 @@ async def take_numbers(
     """The next `count` numbers of the series, consecutive, held until the transaction ends.
 
     Callers taking numbers of several series in one transaction take them in a fixed order
-    (sorted by legal entity), so two postings never wait on each other's series in a cycle.
+    (sorted by legal entity), so two postings never wait on each other's series in a cycle;
+    and call `wait_for_series` first in that transaction, since they may wait their turn.
     """
     if count < 1:
         return []

@@ -84,6 +84,15 @@ class InvoiceSettings(ServiceSettings):
         "while one waits on PostgreSQL the process prepares the next. 1 bills them one by one "
         "(invoice numbers then follow the account order across batches too).",
     )
+    posting_lock_timeout_ms: int = Field(
+        60_000,
+        ge=0,
+        description="How long posting (an invoice run's batches, an invoice posted by hand, a "
+        "credit note issued) may wait for its legal entity's number series, which another "
+        "posting holds until it commits: longer than the service-wide "
+        "`database_lock_timeout_ms`, since queueing there is by design (0: no limit). Also "
+        "raises those transactions' `statement_timeout` to it when that is shorter.",
+    )
 
     # The invoice document (GET /v1/invoices/{id}/pdf). Both brands are JSON in the
     # environment, e.g. DOCUMENT_BRANDS='{"q2c GmbH": {"display_name": "q2c", ...}}'.

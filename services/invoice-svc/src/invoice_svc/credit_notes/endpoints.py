@@ -12,6 +12,7 @@ from invoice_svc.credit_notes.schemas import CreditNoteCreate, CreditNotePublic
 from invoice_svc.documents import credit_note_pdf_filename, render_credit_note_pdf
 from invoice_svc.errors import (
     CREDIT_REFUSALS,
+    CreditNoteBeforeInvoice,
     CreditNoteNotDraft,
     CreditNoteNotFound,
     InvoiceNotFound,
@@ -34,22 +35,34 @@ invoice_credit_notes = APIRouter(prefix="/invoices", tags=["invoices"])
     status_code=201,
     response_model=CreditNotePublic,
     summary="Credit a posted invoice",
-    responses=problem_responses(InvoiceNotFound, InvoiceNotPosted, *CREDIT_REFUSALS),
+    responses=problem_responses(
+        InvoiceNotFound, InvoiceNotPosted, CreditNoteBeforeInvoice, *CREDIT_REFUSALS
+    ),
 )
 async def credit_invoice(
-    invoice_id: uuid.UUID, body: CreditNoteCreate, session: SessionDep, idempotency: IdempotencyDep
+    invoice_id: uuid.UUID,
+    body: CreditNoteCreate,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+    request: Request,
 ) -> Response:
     """Issue a credit note for the invoice: in full (omit `lines`: everything not credited yet)
     or by line (an amount of each line, at most what is left of it; its tax goes with it, at
     the line's rate). It is numbered from the legal entity's gapless `CN-` series, lowers the
     invoice's balance and emits `CreditNoteIssued`. Unknown invoice: 404; a draft (409
     `invoice_not_posted`); nothing left to credit (409 `invoice_fully_credited`); a line not on
-    the invoice, named twice, itself a credit, or credited beyond what is left: 422. Send an
+    the invoice, named twice, itself a credit, or credited beyond what is left, an amount with
+    more decimals than the currency has, an `issue_date` before the invoice's date: 422. Send an
     `Idempotency-Key` to retry safely."""
 
     async def create() -> CreditNotePublic:
+        settings: InvoiceSettings = request.app.state.settings
         credit_note = await service.credit_invoice(
-            session, invoice_id, body, today=datetime.now(UTC).date()
+            session,
+            invoice_id,
+            body,
+            today=datetime.now(UTC).date(),
+            series_lock_timeout_ms=settings.posting_lock_timeout_ms,
         )
         return await service.credit_note_public(session, credit_note)
 
@@ -128,10 +141,14 @@ async def get_credit_note_pdf(
     summary="Issue a draft credit note",
     responses=problem_responses(CreditNoteNotFound, CreditNoteNotDraft),
 )
-async def issue_credit_note(credit_note_id: uuid.UUID, session: SessionDep) -> CreditNotePublic:
+async def issue_credit_note(
+    credit_note_id: uuid.UUID, session: SessionDep, request: Request
+) -> CreditNotePublic:
     """Number a draft credit note (left by an invoice run that did not post) from the legal
     entity's gapless `CN-` series and emit `CreditNoteIssued`. Unknown id: 404; issued already:
     409 `credit_note_not_draft`."""
-    return await service.credit_note_public(
-        session, await service.issue_credit_note(session, credit_note_id)
+    settings: InvoiceSettings = request.app.state.settings
+    credit_note = await service.issue_credit_note(
+        session, credit_note_id, series_lock_timeout_ms=settings.posting_lock_timeout_ms
     )
+    return await service.credit_note_public(session, credit_note)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from invoice_svc.api_texts import CREATED_AT
 from invoice_svc.statuses import CreditNoteStatus
+from q2c_shared.bounds import MAX_LINES, BusinessDate, Text
 from q2c_shared.money import Amount, Percent, Quantity
 
 
@@ -19,8 +20,8 @@ class CreditNoteLineCreate(BaseModel):
     invoice_line_id: uuid.UUID = Field(description="The invoice line to credit.")
     amount: Amount = Field(
         gt=0,
-        description="How much of the line to credit, before tax; at most what is left of it. "
-        "Its tax is credited with it, at the line's rate.",
+        description="How much of the line to credit, before tax, in the invoice currency's minor "
+        "units; at most what is left of it. Its tax is credited with it, at the line's rate.",
         examples=["31.00"],
     )
 
@@ -47,14 +48,18 @@ class CreditNoteCreate(BaseModel):
     lines: list[CreditNoteLineCreate] | None = Field(
         None,
         min_length=1,
-        max_length=1000,
-        description="What to credit, line by line; omit to credit everything left on the invoice.",
+        max_length=MAX_LINES,
+        description="What to credit, line by line (at most one entry per invoice line, "
+        f"{MAX_LINES:,} at most); omit to credit everything left on the invoice.",
     )
-    reason: str = Field(
+    reason: Text = Field(
         min_length=1, max_length=500, description="Why: printed on the credit note."
     )
-    issue_date: date | None = Field(
-        None, description="The credit note's date; ISO date YYYY-MM-DD. Default: today (UTC)."
+    issue_date: BusinessDate | None = Field(
+        None,
+        description="The credit note's date; ISO date YYYY-MM-DD, on or after the invoice's "
+        "date (else 422 `issue_date_before_invoice_date`). Default: today (UTC), or the invoice's "
+        "date when that is later.",
     )
 
 

@@ -28,6 +28,7 @@ from invoice_svc.credit_notes.schemas import (
     CreditNotePublic,
 )
 from invoice_svc.errors import (
+    CreditNoteBeforeInvoice,
     CreditNoteNotDraft,
     CreditNoteNotFound,
     InvoiceNotFound,
@@ -36,12 +37,18 @@ from invoice_svc.errors import (
 )
 from invoice_svc.invoices.repository import invoice_numbers
 from invoice_svc.models import CreditNote, Invoice
+from invoice_svc.number_series import DEFAULT_SERIES_LOCK_TIMEOUT_MS, wait_for_series
 from invoice_svc.statuses import CreditNoteStatus, InvoiceStatus
 from q2c_shared.pagination import PageRequest
 
 
 async def credit_invoice(
-    session: AsyncSession, invoice_id: uuid.UUID, body: CreditNoteCreate, *, today: date
+    session: AsyncSession,
+    invoice_id: uuid.UUID,
+    body: CreditNoteCreate,
+    *,
+    today: date,
+    series_lock_timeout_ms: int = DEFAULT_SERIES_LOCK_TIMEOUT_MS,
 ) -> CreditNote:
     """Issue a credit note for a posted invoice, in full (no `lines`) or by line: numbered from
     its legal entity's gapless `CN-` series, the invoice's credited total, balance and payment
@@ -54,6 +61,14 @@ async def credit_invoice(
         raise InvoiceNotPosted(
             f"Invoice {invoice.id} is a {invoice.status}; only a posted invoice can be credited "
             "(change or delete a draft instead)."
+        )
+    # By default today, or the invoice's date when the invoice is dated ahead of today.
+    issue_date = body.issue_date or max(today, invoice.invoice_date)
+    if issue_date < invoice.invoice_date:
+        raise CreditNoteBeforeInvoice(
+            f"A credit note of invoice {invoice.number} dated {issue_date} would precede the "
+            f"invoice itself ({invoice.invoice_date}): date it on or after the invoice.",
+            errors=[{"loc": ["body", "issue_date"], "msg": "before the invoice's date"}],
         )
     creditable = [
         CreditableLine(**line._mapping)
@@ -81,7 +96,7 @@ async def credit_invoice(
         invoice_id=invoice.id,
         invoice_run_id=None,
         reason=body.reason,
-        issue_date=body.issue_date or today,
+        issue_date=issue_date,
         grouping=None,
     )
     invoice.credited_total += totals.total
@@ -90,6 +105,7 @@ async def credit_invoice(
         invoice.total, invoice.credited_total + invoice.amount_paid
     )
     await session.flush()
+    await wait_for_series(session, lock_timeout_ms=series_lock_timeout_ms)
     await create_credit_notes(
         session,
         [note],
@@ -104,7 +120,12 @@ async def credit_invoice(
     return credit_note
 
 
-async def issue_credit_note(session: AsyncSession, credit_note_id: uuid.UUID) -> CreditNote:
+async def issue_credit_note(
+    session: AsyncSession,
+    credit_note_id: uuid.UUID,
+    *,
+    series_lock_timeout_ms: int = DEFAULT_SERIES_LOCK_TIMEOUT_MS,
+) -> CreditNote:
     """Issue a draft credit note an invoice run left (a run that did not post). Issued
     already: 409."""
     credit_note = await session.get(CreditNote, credit_note_id, with_for_update=True)
@@ -113,6 +134,7 @@ async def issue_credit_note(session: AsyncSession, credit_note_id: uuid.UUID) ->
     if credit_note.status != CreditNoteStatus.DRAFT:
         raise CreditNoteNotDraft(f"Credit note {credit_note.number} is already issued.")
     lines = await repository.credit_note_lines(session, [credit_note.id])
+    await wait_for_series(session, lock_timeout_ms=series_lock_timeout_ms)
     await issue_credit_notes(
         session,
         [credit_note.model_dump()],

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from invoice_svc.documents import pdf_filename, render_invoice_pdf
 from invoice_svc.errors import (
+    RUN_DATE_REFUSALS,
     InvoiceNotDraft,
     InvoiceNotFound,
     InvoiceTotalNegative,
@@ -97,18 +98,24 @@ async def get_invoice_pdf(invoice_id: uuid.UUID, session: SessionDep, request: R
     summary="Post a draft invoice",
     responses=problem_responses(InvoiceNotFound, InvoiceNotDraft, InvoiceTotalNegative),
 )
-async def post_invoice(invoice_id: uuid.UUID, session: SessionDep) -> InvoicePublic:
+async def post_invoice(
+    invoice_id: uuid.UUID, session: SessionDep, request: Request
+) -> InvoicePublic:
     """Give the draft the next number of its legal entity's gapless series and its due date,
     and emit `InvoicePosted`. Unknown id: 404; an invoice that is already posted (409
     `invoice_not_draft`) or totals below zero (409 `invoice_total_negative`).
     """
-    return await service.invoice_public(session, await posting.post_invoice(session, invoice_id))
+    settings: InvoiceSettings = request.app.state.settings
+    invoice = await posting.post_invoice(
+        session, invoice_id, series_lock_timeout_ms=settings.posting_lock_timeout_ms
+    )
+    return await service.invoice_public(session, invoice)
 
 
 @router.post(
     "/preview",
     summary="Preview the invoices a run would make",
-    responses=problem_responses(PreviewTooLarge),
+    responses=problem_responses(PreviewTooLarge, *RUN_DATE_REFUSALS),
 )
 async def preview_invoices(
     body: InvoicePreviewRequest, session: SessionDep
@@ -121,5 +128,9 @@ async def preview_invoices(
     subscriptions they change, given `subscription_start_date`). A bill-to whose credits
     outweigh its charges gets a credit note from a run: it is in `credit_notes`, beside the
     invoices in `items`. Nothing is locked, so a preview never holds up a run. More than 1,000
-    invoices and credit notes: 422 `preview_too_large` (narrow it by account or order)."""
+    invoices and credit notes: 422 `preview_too_large` (narrow it by account or order). The
+    dates obey a run's rules: 422 `date_out_of_range` or `invoice_date_far_from_target_date`,
+    and periods a run would leave pending are left out; amounts with more decimals than the
+    proposed order's currency: 422 `too_many_decimals`; totals past 18 digits: 422
+    `amount_out_of_range`."""
     return await preview.preview_invoices(session, body)

@@ -27,7 +27,12 @@ from q2c_shared.money import zero
 from q2c_shared.outbox import JsonEvent, enqueue_json
 
 
-async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
+async def post_invoice(
+    session: AsyncSession,
+    invoice_id: uuid.UUID,
+    *,
+    series_lock_timeout_ms: int = number_series.DEFAULT_SERIES_LOCK_TIMEOUT_MS,
+) -> Invoice:
     """Post one draft: a batch of one through `post_drafts`, the path invoice runs post by.
     It is taxed again first (rates in force, bill-to address now: a draft may have waited while
     they changed). A posted invoice, or one with a negative total: 409."""
@@ -47,6 +52,7 @@ async def post_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
     await _retax_drafts(session, [invoice.id])
     (row,) = await repository.invoice_rows(session, [invoice.id])
     lines = await repository.lines_by_invoice(session, [invoice.id])
+    await number_series.wait_for_series(session, lock_timeout_ms=series_lock_timeout_ms)
     await post_drafts(
         session, [row._mapping], {invoice.id: [line._mapping for line in lines[invoice.id]]}
     )

@@ -22,9 +22,10 @@ from invoice_svc.core.balances import can_post
 from invoice_svc.core.crediting import credit_totals, run_credits
 from invoice_svc.core.drafting import DueCharge, InvoiceDraft, TaxContext, draft_invoices
 from invoice_svc.core.grouping import BillableCharge, group_charges, invoice_key
+from invoice_svc.core.invoice_dates import InvoiceDateRefused, billable_now, check_run_dates
 from invoice_svc.core.scheduling import periods_of
 from invoice_svc.credit_notes.issuing import RUN_CREDIT_REASON
-from invoice_svc.errors import PreviewTooLarge
+from invoice_svc.errors import PreviewTooLarge, run_date_refused
 from invoice_svc.invoices.preview_schemas import (
     PREVIEW_MAX_INVOICES,
     CreditNoteLinePreview,
@@ -38,6 +39,7 @@ from invoice_svc.invoices.preview_schemas import (
 from invoice_svc.runs import repository as runs_repository
 from invoice_svc.tax_rates.repository import tax_rate_table
 from q2c_shared.events import contracts
+from q2c_shared.money import check_minor_units
 
 
 async def preview_invoices(
@@ -45,7 +47,17 @@ async def preview_invoices(
 ) -> InvoicePreviewPublic:
     """The invoices and credit notes a run for `request.target_date` would make of the pending
     periods asked for (and of a proposed order's), drafted and taxed, in the order a run makes
-    them. More than `PREVIEW_MAX_INVOICES` of them: 422 `preview_too_large`."""
+    them. More than `PREVIEW_MAX_INVOICES` of them: 422 `preview_too_large`. The dates obey a
+    run's rules (docs/adr/0022): an invoice date a run may not have is 422, and the periods a
+    run would leave pending are left out."""
+    try:
+        invoice_date = check_run_dates(
+            target_date=request.target_date, invoice_date=request.invoice_date
+        )
+    except InvoiceDateRefused as refused:
+        raise run_date_refused(refused) from None
+    if request.proposed_order is not None:
+        _check_minor_units(request.proposed_order)
     await session.execute(text("SET TRANSACTION READ ONLY"))
     charges = await _pending_charges(session, request)
     unnamed: set[uuid.UUID] = set()
@@ -59,13 +71,12 @@ async def preview_invoices(
             charge.period_start,
         )
     )
+    charges, _ = billable_now(charges, invoice_date=invoice_date)
     bill_to_ids = sorted({charge.bill_to_account_id for charge in charges})
     tax = TaxContext(
         rates=await tax_rate_table(session), bill_tos=await tax_profiles(session, bill_to_ids)
     )
-    drafts = draft_invoices(
-        group_charges(charges), invoice_date=request.invoice_date or request.target_date, tax=tax
-    )
+    drafts = draft_invoices(group_charges(charges), invoice_date=invoice_date, tax=tax)
     if len(drafts) > PREVIEW_MAX_INVOICES:
         raise _too_large()
     return InvoicePreviewPublic(
@@ -103,6 +114,20 @@ async def _pending_charges(
         bill_to_account_ids=bill_to_ids,
         order_id=request.order_id,
     )
+
+
+def _check_minor_units(proposed: ProposedOrder) -> None:
+    """Refuse (422 `too_many_decimals`) an amount with more decimals than the order's currency
+    has: an order's amounts are money, unlike its unit prices."""
+    for position, product in enumerate(proposed.order_products):
+        for name in ("monthly_amount", "amount"):
+            value = getattr(product, name)
+            if value is not None:
+                check_minor_units(
+                    value,
+                    proposed.currency,
+                    field=f"proposed_order.order_products.{position}.{name}",
+                )
 
 
 def _proposed_charges(

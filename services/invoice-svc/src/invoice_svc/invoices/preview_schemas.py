@@ -2,47 +2,20 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from invoice_svc.api_texts import ACCOUNT_ID, PAYMENT_TERM
 from q2c_shared.billing import charges
 from q2c_shared.billing.catalog import ChargeType, InvoiceGrouping
 from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
-from q2c_shared.money import Amount, CurrencyCode, Percent, Quantity
+from q2c_shared.bounds import MAX_LINES, BusinessDate, Text
+from q2c_shared.money import Amount, CurrencyCode, Percent, Price, Quantity
 
 PREVIEW_MAX_INVOICES = 1000
 """At most this many invoices in one preview: narrow a larger one by account or order."""
-
-BusinessDate = Annotated[
-    date,
-    Field(ge=date(1900, 1, 1), le=date(2199, 12, 31)),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date",
-            "formatMinimum": "1900-01-01",
-            "formatMaximum": "2199-12-31",
-        }
-    ),
-]
-"""A business date between 1900-01-01 and 2199-12-31 (CONTRACT.md bounds)."""
-
-BoundedAmount = Annotated[
-    Amount,
-    Field(max_digits=21, decimal_places=3),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,18}(\.\d{1,3})?$"}),
-]
-"""Money of at most 18 integer digits and 3 decimals (the most minor units a currency has)."""
-
-BoundedQuantity = Annotated[
-    Quantity,
-    Field(max_digits=24, decimal_places=6),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,18}(\.\d{1,6})?$"}),
-]
-"""A quantity of at most 18 integer digits and 6 decimals."""
 
 _ORDER_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a80"
 _PRODUCT_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a90"
@@ -59,8 +32,8 @@ class ProposedOrderProduct(BaseModel):
         "its lines and splits `separate` grouping. Null: the preview gives it none.",
     )
     product_id: uuid.UUID = Field(description="The quote-svc product.")
-    sku: str = Field(min_length=1, max_length=100, description="The product's SKU.")
-    product_name: str = Field(
+    sku: Text = Field(min_length=1, max_length=100, description="The product's SKU.")
+    product_name: Text = Field(
         min_length=1, max_length=200, description="What its invoice lines say."
     )
     charge_type: ChargeType = Field(description="`one_time`, `recurring` or `usage`.")
@@ -68,16 +41,20 @@ class ProposedOrderProduct(BaseModel):
     billing_frequency: BillingFrequency | None = Field(
         None, description="Recurring: `monthly`, `quarterly`, `semiannual` or `annual`."
     )
-    tax_code: str | None = Field(
+    tax_code: Text | None = Field(
         None, min_length=1, max_length=50, description="The product tax code it is taxed by."
     )
-    quantity: BoundedQuantity = Field(description="Units; amendments: the change.")
-    net_unit_price: BoundedAmount = Field(description="Per unit after discounts.")
-    monthly_amount: BoundedAmount | None = Field(
-        None, description="Per month, recurring products (required for them)."
+    quantity: Quantity = Field(description="Units; amendments: the change.")
+    net_unit_price: Price = Field(description="Per unit after discounts.")
+    monthly_amount: Amount | None = Field(
+        None,
+        description="Per month, recurring products (required for them); in the order "
+        "currency's minor units.",
     )
-    amount: BoundedAmount | None = Field(
-        None, description="Once, one-time products (required for them)."
+    amount: Amount | None = Field(
+        None,
+        description="Once, one-time products (required for them); in the order currency's "
+        "minor units.",
     )
     billing_account_id: uuid.UUID | None = Field(
         None, description="Who pays this product, when not the order's payer."
@@ -85,7 +62,7 @@ class ProposedOrderProduct(BaseModel):
     invoice_grouping: InvoiceGrouping | None = Field(
         None, description="What else splits its invoices (as on order products)."
     )
-    invoice_group_id: str | None = Field(
+    invoice_group_id: Text | None = Field(
         None, min_length=1, max_length=100, description="The label of `invoice_group_id` grouping."
     )
     start_date: BusinessDate = Field(description="First day billed; ISO date YYYY-MM-DD.")
@@ -110,6 +87,8 @@ class ProposedOrderProduct(BaseModel):
             and self.subscription_start_date > self.start_date
         ):
             raise ValueError("`subscription_start_date` must not be after `start_date`")
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("`end_date` must not be before `start_date`")
         return self
 
 
@@ -128,20 +107,22 @@ class ProposedOrder(BaseModel):
     )
     currency: CurrencyCode
     payment_term: PaymentTerm = Field(PaymentTerm.NET_30, description=PAYMENT_TERM)
-    po_number: str | None = Field(
+    po_number: Text | None = Field(
         None, min_length=1, max_length=100, description="The customer's purchase order number."
     )
-    legal_entity: str | None = Field(
+    legal_entity: Text | None = Field(
         None, min_length=1, max_length=200, description="Your selling entity."
     )
     billing_day_of_month: int | None = Field(
         None, ge=1, le=31, description="Day the periods start on; null: the start date's day."
     )
-    contract_number: str | None = Field(
+    contract_number: Text | None = Field(
         None, min_length=1, max_length=50, description="The contract's number, if known."
     )
     order_products: list[ProposedOrderProduct] = Field(
-        min_length=1, max_length=1000, description="Its order products, at most 1,000."
+        min_length=1,
+        max_length=MAX_LINES,
+        description=f"Its order products, at most {MAX_LINES:,}.",
     )
 
 
@@ -218,7 +199,11 @@ class InvoicePreviewRequest(BaseModel):
         examples=["2026-02-01"],
     )
     invoice_date: BusinessDate | None = Field(
-        None, description="The invoices' date, from which due dates count. Default: target date."
+        None,
+        description="The invoices' date, from which due dates count. Default: target date. As "
+        "for a run: within 366 days of the target date and on or before 2199-10-02, else 422; "
+        "periods starting after the date their invoice would fall due are left out, as a run "
+        "leaves them pending.",
     )
     proposed_order: ProposedOrder | None = Field(
         None,

@@ -24,9 +24,11 @@ from invoice_svc.bill_to_accounts.repository import tax_profiles
 from invoice_svc.core.balances import can_post, payment_status
 from invoice_svc.core.drafting import DueCharge, InvoiceDraft, TaxContext, draft_invoices
 from invoice_svc.core.grouping import group_charges
+from invoice_svc.core.invoice_dates import billable_now
 from invoice_svc.credit_notes.issuing import create_credit_notes, run_credit_note_rows
 from invoice_svc.invoices.posting import create_invoices
 from invoice_svc.models import InvoiceRun
+from invoice_svc.number_series import DEFAULT_SERIES_LOCK_TIMEOUT_MS, wait_for_series
 from invoice_svc.runs import repository
 from invoice_svc.statuses import InvoiceStatus
 from invoice_svc.tax_rates.repository import tax_rate_table
@@ -44,12 +46,18 @@ class BatchOutcome(NamedTuple):
 
 
 async def bill_accounts(
-    session: AsyncSession, run: InvoiceRun, bill_to_account_ids: list[uuid.UUID]
+    session: AsyncSession,
+    run: InvoiceRun,
+    bill_to_account_ids: list[uuid.UUID],
+    *,
+    series_lock_timeout_ms: int = DEFAULT_SERIES_LOCK_TIMEOUT_MS,
 ) -> BatchOutcome:
-    """One batch: these accounts' due periods become draft (or posted) invoices."""
-    due = await repository.lock_due_periods(
+    """One batch: these accounts' due periods become draft (or posted) invoices. A period
+    starting after the date its invoice would fall due stays pending (docs/adr/0022)."""
+    locked = await repository.lock_due_periods(
         session, target_date=run.target_date, bill_to_account_ids=bill_to_account_ids
     )
+    due, deferred = billable_now(locked, invoice_date=run.invoice_date)
     tax = TaxContext(
         rates=await tax_rate_table(session),
         bill_tos=await tax_profiles(session, bill_to_account_ids),
@@ -74,6 +82,8 @@ async def bill_accounts(
         # holding the series lock (invoices.posting) would otherwise wait for all of
         # this batch's drafting before it may commit, and keep every other batch waiting too.
         await asyncio.sleep(0)
+    if run.post:  # the series may be another batch's until it commits: wait for it
+        await wait_for_series(session, lock_timeout_ms=series_lock_timeout_ms)
     posted = await create_invoices(session, invoices, lines, post=run.post)
     # After the invoices: every batch takes the invoice series before the credit note series
     # (a fixed order of series locks, so two batches never wait on each other in a cycle).
@@ -85,6 +95,7 @@ async def bill_accounts(
         lines=len(lines),
         posted=posted,
         credit_notes=len(credit_notes),
+        periods_deferred=deferred,
     )
     return BatchOutcome(invoices=len(invoices), posted=posted, credit_notes=len(credit_notes))
 

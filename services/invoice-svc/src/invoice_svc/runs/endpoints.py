@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from invoice_svc.errors import InvoiceRunNotFound, problem_responses
+from invoice_svc.errors import RUN_DATE_REFUSALS, InvoiceRunNotFound, problem_responses
 from invoice_svc.models import InvoiceRun
 from invoice_svc.runs import service
 from invoice_svc.runs.schemas import InvoiceRunCreate, InvoiceRunPublic
@@ -17,14 +17,24 @@ from q2c_shared.pagination import Page, PageDep
 router = APIRouter(prefix="/invoice-runs", tags=["invoice runs"])
 
 
-@router.post("", status_code=202, response_model=InvoiceRunPublic, summary="Start an invoice run")
+@router.post(
+    "",
+    status_code=202,
+    response_model=InvoiceRunPublic,
+    summary="Start an invoice run",
+    responses=problem_responses(*RUN_DATE_REFUSALS),
+)
 async def start_invoice_run(
     body: InvoiceRunCreate, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
     """Queue a run that bills every pending period billable on or before `target_date`
     (only of the bill-to accounts in `account_ids`, when given), and posts the invoices when
     `post` is true. Answers at once with the queued run; poll it for the outcome. An invalid body:
-    422; a reused `Idempotency-Key` with another body: 409.
+    422; an invoice date whose invoices could fall due after 2199-12-31 (422
+    `date_out_of_range`) or more than 366 days from the target date (422
+    `invoice_date_far_from_target_date`); a reused `Idempotency-Key` with another body: 409. A
+    due period starting after the date its invoice would fall due is left pending
+    (`periods_deferred`), for a run with a later invoice date (docs/adr/0022).
     """
 
     async def create() -> InvoiceRunPublic:

@@ -193,6 +193,7 @@ async def count_run_progress(
     lines: int,
     posted: int,
     credit_notes: int = 0,
+    periods_deferred: int = 0,
 ) -> None:
     await session.execute(
         update(_runs)
@@ -202,6 +203,7 @@ async def count_run_progress(
             lines_created=_runs.c.lines_created + lines,
             invoices_posted=_runs.c.invoices_posted + posted,
             credit_notes_created=_runs.c.credit_notes_created + credit_notes,
+            periods_deferred=_runs.c.periods_deferred + periods_deferred,
         )
     )
 

@@ -6,7 +6,12 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from invoice_svc.api_texts import ACCOUNT_ID, CREATED_AT
+from invoice_svc.core.invoice_dates import LATEST_INVOICE_DATE, MAX_DAYS_FROM_TARGET
 from invoice_svc.statuses import InvoiceRunStatus
+from q2c_shared.bounds import BusinessDate, Flag
+
+MAX_RUN_ACCOUNTS = 1_000
+"""Most bill-to accounts one run may name; a run of more bills every account (omit the list)."""
 
 
 class Public(BaseModel):
@@ -28,21 +33,26 @@ class InvoiceRunCreate(BaseModel):
         }
     )
 
-    target_date: date = Field(
-        description="Bill every pending period billable on or before it.", examples=["2026-02-01"]
+    target_date: BusinessDate = Field(
+        description="Bill every pending period billable on or before it; ISO date YYYY-MM-DD, "
+        "1900-01-01 to 2199-12-31.",
+        examples=["2026-02-01"],
     )
-    invoice_date: date | None = Field(
+    invoice_date: BusinessDate | None = Field(
         None,
         description="The invoices' date, from which due dates count; ISO date YYYY-MM-DD. "
-        "Default: the target date.",
+        f"Default: the target date. At most {MAX_DAYS_FROM_TARGET} days from the target date "
+        f"and on or before {LATEST_INVOICE_DATE} (so that even a net_90 invoice falls due by "
+        "2199-12-31), else 422. A due period starting after the date its invoice would fall due "
+        "stays pending (`periods_deferred`).",
     )
     account_ids: list[uuid.UUID] | None = Field(
         None,
         min_length=1,
-        max_length=10_000,
-        description="Only these bill-to accounts; omit for all.",
+        max_length=MAX_RUN_ACCOUNTS,
+        description=f"Only these bill-to accounts, at most {MAX_RUN_ACCOUNTS:,}; omit for all.",
     )
-    post: bool = Field(False, description="Post (number and send) the invoices in the same run.")
+    post: Flag = Field(False, description="Post (number and send) the invoices in the same run.")
 
 
 class InvoiceRunPublic(Public):
@@ -65,6 +75,12 @@ class InvoiceRunPublic(Public):
     credit_notes_created: int = Field(
         description="Credit notes created so far: for bill-tos whose credits outweighed their "
         "charges (issued when `post`, else drafts)."
+    )
+    periods_deferred: int = Field(
+        0,
+        description="Due periods left pending so far because they start after the date their "
+        "invoice would fall due (invoice date + payment term): a run with a later invoice date "
+        "bills them.",
     )
     error: str | None = Field(description="Why the run failed; batches before it stay billed.")
     created_at: datetime = Field(description=CREATED_AT)

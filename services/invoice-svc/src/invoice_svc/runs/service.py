@@ -2,6 +2,8 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoice_svc.core.invoice_dates import InvoiceDateRefused, check_run_dates
+from invoice_svc.errors import run_date_refused
 from invoice_svc.models import InvoiceRun
 from invoice_svc.runs import repository
 from invoice_svc.runs.schemas import InvoiceRunCreate
@@ -10,11 +12,16 @@ from q2c_shared.pagination import PageRequest
 
 
 async def create_invoice_run(session: AsyncSession, body: InvoiceRunCreate) -> InvoiceRun:
-    """Queue a run; a worker (runs.py) picks it up once this transaction commits."""
+    """Queue a run; a worker (runs/worker.py) picks it up once this transaction commits. An
+    invoice date that breaks docs/adr/0022's rules: 422, nothing queued."""
+    try:
+        invoice_date = check_run_dates(target_date=body.target_date, invoice_date=body.invoice_date)
+    except InvoiceDateRefused as refused:
+        raise run_date_refused(refused) from None
     run = InvoiceRun(
         status=InvoiceRunStatus.QUEUED,
         target_date=body.target_date,
-        invoice_date=body.invoice_date or body.target_date,
+        invoice_date=invoice_date,
         account_ids=sorted(set(body.account_ids)) if body.account_ids is not None else None,
         post=body.post,
     )

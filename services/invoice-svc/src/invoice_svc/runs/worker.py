@@ -35,6 +35,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoice_svc.models import InvoiceRun
+from invoice_svc.number_series import DEFAULT_SERIES_LOCK_TIMEOUT_MS
 from invoice_svc.runs import repository
 from invoice_svc.runs.billing import bill_accounts
 from invoice_svc.settings import InvoiceSettings
@@ -96,6 +97,7 @@ async def _claim_loop(
                         run_id,
                         batch_accounts=settings.invoice_run_batch_accounts,
                         batches_in_flight=settings.invoice_run_batches_in_flight,
+                        series_lock_timeout_ms=settings.posting_lock_timeout_ms,
                         stop=stop,
                         metrics=metrics,
                     )
@@ -173,6 +175,7 @@ async def execute_run(
     *,
     batch_accounts: int,
     batches_in_flight: int = 1,
+    series_lock_timeout_ms: int = DEFAULT_SERIES_LOCK_TIMEOUT_MS,
     stop: asyncio.Event | None = None,
     metrics: RunMetrics | None = None,
 ) -> None:
@@ -185,7 +188,8 @@ async def execute_run(
     commit) and follow the account order within a batch, though not always across batches.
 
     When the process is stopping, the run goes back to `queued` once the batches in flight are
-    done, and the next worker to claim it bills what is still pending."""
+    done, and the next worker to claim it bills what is still pending. A posting batch waits up
+    to `series_lock_timeout_ms` for its series (`number_series.wait_for_series`)."""
     metrics = metrics or _UNREGISTERED_METRICS
     started = time.perf_counter()
     async with database.transaction() as session:
@@ -218,7 +222,11 @@ async def execute_run(
                 after_account = accounts[-1]
                 while len(in_flight) >= batches_in_flight:
                     await _finish(in_flight, first_only=True)
-                in_flight.add(asyncio.create_task(_bill_batch(database, run, accounts, metrics)))
+                in_flight.add(
+                    asyncio.create_task(
+                        _bill_batch(database, run, accounts, metrics, series_lock_timeout_ms)
+                    )
+                )
             await _finish(in_flight)
     except Exception as error:
         logger.exception("invoice run %s failed", run.id)
@@ -248,10 +256,16 @@ _UNREGISTERED_METRICS = RunMetrics()
 
 
 async def _bill_batch(
-    database: Database, run: InvoiceRun, accounts: list[uuid.UUID], metrics: RunMetrics
+    database: Database,
+    run: InvoiceRun,
+    accounts: list[uuid.UUID],
+    metrics: RunMetrics,
+    series_lock_timeout_ms: int,
 ) -> None:
     async with database.transaction() as session:
-        outcome = await bill_accounts(session, run, accounts)
+        outcome = await bill_accounts(
+            session, run, accounts, series_lock_timeout_ms=series_lock_timeout_ms
+        )
     # Counted once committed: a batch that rolled back made nothing.
     metrics.invoices.labels("posted").inc(outcome.posted)
     metrics.invoices.labels("draft").inc(outcome.invoices - outcome.posted)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from invoice_svc.errors import TaxRateExists, TaxRateNotFound, problem_responses
 from invoice_svc.tax_rates import service
 from invoice_svc.tax_rates.schemas import TaxRateCreate, TaxRatePublic, TaxRateUpdate
+from q2c_shared.bounds import NO_NUL_PATTERN
 from q2c_shared.db import SessionDep
 from q2c_shared.idempotency import IdempotencyDep
 from q2c_shared.pagination import Page, PageDep
@@ -43,11 +44,24 @@ async def list_tax_rates(
     session: SessionDep,
     page: PageDep,
     country: Annotated[
-        str | None, Query(description="Only this country's rates (ISO 3166-1 alpha-2).")
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z]{2}$",
+            description="Only this country's rates (ISO 3166-1 alpha-2, any case).",
+        ),
     ] = None,
-    tax_code: Annotated[str | None, Query(description="Only the rates of this tax code.")] = None,
+    tax_code: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=50,
+            pattern=NO_NUL_PATTERN,
+            description="Only the rates of this tax code.",
+        ),
+    ] = None,
 ) -> Page[TaxRatePublic]:
-    """The tax rates, newest first. A `cursor` this API did not give out: 422."""
+    """The tax rates, newest first. A `cursor` this API did not give out, a `country` that is
+    not two letters or a `tax_code` with a NUL: 422."""
     rows, next_cursor = await service.list_tax_rates(
         session, page, country=country, tax_code=tax_code
     )

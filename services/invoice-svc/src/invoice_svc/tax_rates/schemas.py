@@ -4,18 +4,38 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from invoice_svc.api_texts import CREATED_AT
-from q2c_shared.money import Percent
+from q2c_shared.bounds import Text
+from q2c_shared.money import QUANTITY_DECIMALS, Percent
 
 
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-RatePercent = Annotated[Percent, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
-"""A percent from 0 to 100, up to four decimals, as a decimal string (`"19"`, `"8.875"`)."""
+RatePercent = Annotated[
+    Percent,
+    Field(ge=0, le=100),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": rf"^(100(\.0{{1,{QUANTITY_DECIMALS}}})?"
+                    rf"|\d{{1,2}}(\.\d{{1,{QUANTITY_DECIMALS}}})?)$",
+                },
+                {"type": "integer", "minimum": 0, "maximum": 100},
+            ],
+            "examples": ["19", "8.875"],
+            "description": "A percentage from 0 to 100 with at most "
+            f"{QUANTITY_DECIMALS} decimals: a decimal string or an integer; never a JSON float.",
+        }
+    ),
+]
+"""A percent from 0 to 100: the shared `Percent` (a decimal string or an integer, at most six
+decimals, never a float), within the range a tax rate has; the schema shows both."""
 
 
 class TaxRateCreate(BaseModel):
@@ -33,7 +53,7 @@ class TaxRateCreate(BaseModel):
         description="ISO 3166-1 alpha-2 code of the bill-to address's country; stored upper case.",
         examples=["DE"],
     )
-    region: str | None = Field(
+    region: Text | None = Field(
         None,
         min_length=1,
         max_length=100,
@@ -42,7 +62,7 @@ class TaxRateCreate(BaseModel):
         "Omit for the country-wide rate.",
         examples=["NY"],
     )
-    tax_code: str = Field(
+    tax_code: Text = Field(
         min_length=1,
         max_length=50,
         description="The product tax code it applies to (quote-svc products' `tax_code`).",
@@ -64,7 +84,7 @@ class TaxRateUpdate(BaseModel):
 class TaxRatePublic(Public):
     id: uuid.UUID = Field(description="The tax rate's id.")
     country: str = Field(description="ISO 3166-1 alpha-2, upper case.", examples=["DE"])
-    region: str | None = Field(description="The region it is limited to; null: the country.")
+    region: Text | None = Field(description="The region it is limited to; null: the country.")
     tax_code: str = Field(description="The product tax code it applies to.")
     rate_percent: RatePercent = Field(description="The rate, 0 to 100.")
     created_at: datetime = Field(description=CREATED_AT)
