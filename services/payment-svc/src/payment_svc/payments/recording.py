@@ -22,7 +22,7 @@ garbage collector is kept off the process's long-lived objects while it runs
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -88,23 +88,41 @@ class AppliedPayments:
     invoices_paid: int = 0
 
 
-async def apply_payments(session: AsyncSession, items: Sequence[PaymentItem]) -> AppliedPayments:
+AccountCheck = Callable[[AsyncSession, list[uuid.UUID], set[uuid.UUID]], Awaitable[None]]
+"""Refuses payments of unknown accounts: given the items' accounts in order and those already
+known to have open receivables (`references.check_accounts`)."""
+
+
+async def apply_payments(
+    session: AsyncSession,
+    items: Sequence[PaymentItem],
+    *,
+    check_accounts: AccountCheck | None = None,
+) -> AppliedPayments:
     """Record and apply the payments (see the module docstring); flushes, never commits.
 
     Explicit allocations the account's open invoices cannot take: `InvalidAllocations` (422),
     every problem named. A gateway payment recorded already (UNIQUE (gateway,
     gateway_reference)): `GatewayPaymentExists`, raised before anything but the other new
     payments is written, so a batch of one leaves the transaction as it found it.
+    `check_accounts` (payments received over the API) runs before anything is written, told
+    which accounts the open receivables just read show to be known: only the others cost a
+    query (an account paying its open invoices, the usual case, costs none).
     """
     with collector_spared(_YOUNG_OBJECTS_PER_COLLECTION):
-        return await _apply(session, items)
+        return await _apply(session, items, check_accounts)
 
 
-async def _apply(session: AsyncSession, items: Sequence[PaymentItem]) -> AppliedPayments:
+async def _apply(
+    session: AsyncSession, items: Sequence[PaymentItem], check_accounts: AccountCheck | None
+) -> AppliedPayments:
     await session.flush()  # the ORM's pending changes first: read below with plain SQL
     account_ids = {item.account_id for item in items}
     await lock_accounts(session, account_ids)
     open_receivables = await _open_receivables(session, account_ids)
+    if check_accounts is not None:
+        owing = {account_id for account_id, _ in open_receivables}
+        await check_accounts(session, [item.account_id for item in items], owing)
 
     ids = _ids_in_blocks()
     result = AppliedPayments()

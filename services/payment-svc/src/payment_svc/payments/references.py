@@ -9,11 +9,13 @@ still open, and owes enough, is decided there (`recording.apply_payments`).
 
 An account is known from its account events (`customer_accounts`) or from an invoice posted to
 it (`receivables`): invoice-svc posts only to accounts it knows, and `q2c.invoices` may be read
-before `q2c.accounts` has caught up (docs/adr/0021-unmatched-gateway-payments.md).
+before `q2c.accounts` has caught up (docs/adr/0021-unmatched-gateway-payments.md). The account
+check runs inside `recording.apply_payments`, which has just read the accounts' open
+receivables: only accounts without any are looked up.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,15 +31,23 @@ from payment_svc.receivables import repository as receivables
 
 
 async def check_accounts(
-    session: AsyncSession, account_ids: Sequence[uuid.UUID], *, batch: bool = False
+    session: AsyncSession,
+    account_ids: Sequence[uuid.UUID],
+    known: Collection[uuid.UUID] = (),
+    *,
+    batch: bool = False,
 ) -> None:
     """422 `unknown_account` naming each account payment-svc does not know: where it is in the
-    body (`account_id`, or `payments.<n>.account_id` of a `batch`)."""
-    known = await accounts.known_accounts(session, account_ids)
+    body (`account_id`, or `payments.<n>.account_id` of a `batch`). Those in `known` (the caller
+    has just read their open receivables) are not looked up again."""
+    to_look_up = set(account_ids).difference(known)
+    if not to_look_up:
+        return
+    found = await accounts.known_accounts(session, list(to_look_up))
     unknown = [
         (position, account_id)
         for position, account_id in enumerate(account_ids)
-        if account_id not in known
+        if account_id in to_look_up and account_id not in found
     ]
     if not unknown:
         return

@@ -6,6 +6,7 @@ to an account's money first takes the account's lock (`locks.lock_accounts`), so
 payments, refunds and postings apply one after another.
 """
 
+import functools
 import uuid
 from collections.abc import Sequence
 
@@ -60,7 +61,6 @@ async def record_payment(
     check_minor_units(body.amount, body.currency, field="amount")
     for position, requested in enumerate(body.allocations or []):
         check_minor_units(requested.amount, body.currency, field=f"allocations.{position}.amount")
-    await references.check_accounts(session, [body.account_id])
     if body.allocations:
         await references.check_allocations(
             session, body.allocations, account_id=body.account_id, currency=body.currency
@@ -92,6 +92,7 @@ async def record_payment(
                 gateway_reference=gateway_reference,
             )
         ],
+        check_accounts=references.check_accounts,
     )
     (payment_id,) = applied.payment_ids
     payment = await session.get(Payment, payment_id)
@@ -107,7 +108,6 @@ async def record_payment_batch(
     does not know: 422 before anything is written."""
     for position, item in enumerate(items):
         check_minor_units(item.amount, item.currency, field=f"payments.{position}.amount")
-    await references.check_accounts(session, [item.account_id for item in items], batch=True)
     return await apply_payments(
         session,
         [
@@ -121,6 +121,7 @@ async def record_payment_batch(
             )
             for item in items
         ],
+        check_accounts=functools.partial(references.check_accounts, batch=True),
     )
 
 
