@@ -179,6 +179,8 @@ def text(max_length: int) -> Any:
     return Annotated[Text, Field(max_length=max_length)]
 
 
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+"""What an ISO 4217 code looks like, shown in the schema (the code must also be one q2c knows)."""
 NAME_LENGTH = 200
 """Names: of accounts, products, price books."""
 REFERENCE_LENGTH = 200

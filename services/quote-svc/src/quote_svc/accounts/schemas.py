@@ -9,7 +9,14 @@ from q2c_shared.billing.terms import PaymentTerm
 from q2c_shared.bounds import Flag
 from q2c_shared.money import CurrencyCode
 from quote_svc import api_docs as docs
-from quote_svc.api_docs import NAME_LENGTH, REFERENCE_LENGTH, Public, not_null, text
+from quote_svc.api_docs import (
+    CURRENCY_PATTERN,
+    NAME_LENGTH,
+    REFERENCE_LENGTH,
+    Public,
+    not_null,
+    text,
+)
 
 _Line = text(REFERENCE_LENGTH)
 _Email = text(254)  # the longest address SMTP carries (RFC 5321)
@@ -61,7 +68,7 @@ class AccountCreate(BaseModel):
         description="The customer's legal or trading name, as invoices show it.",
         examples=["Acme Corp"],
     )
-    currency: CurrencyCode
+    currency: CurrencyCode = Field(pattern=CURRENCY_PATTERN)
     email: _Email | None = Field(
         None,
         description="Where invoices and payment reminders are sent.",

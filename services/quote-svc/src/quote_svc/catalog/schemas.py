@@ -12,6 +12,7 @@ from q2c_shared.money import CurrencyCode, Price, Quantity
 from quote_svc import api_docs as docs
 from quote_svc.api_docs import (
     CODE_LENGTH,
+    CURRENCY_PATTERN,
     NAME_LENGTH,
     NonNegativePrice,
     PositiveQuantity,
@@ -94,7 +95,7 @@ class PriceBookCreate(BaseModel):
         description="What sales reps pick the price book by.",
         examples=["Standard USD"],
     )
-    currency: CurrencyCode
+    currency: CurrencyCode = Field(pattern=CURRENCY_PATTERN)
 
 
 class PriceBookPublic(Public):
