@@ -193,6 +193,13 @@ class TooManyLines(Unprocessable):
     code = "too_many_lines"
 
 
+class QuoteNotInvoiceable(Unprocessable):
+    """invoice-svc refuses to draft the quote's first invoices (a due date past the business
+    calendar, ...): the document cannot show them, so it is not rendered."""
+
+    code = "quote_not_invoiceable"
+
+
 class OrderServiceUnavailable(ServiceUnavailable):
     """order-svc, read for amendments and renewals, is away; nothing was changed."""
 

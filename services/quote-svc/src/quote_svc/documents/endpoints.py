@@ -6,7 +6,12 @@ from fastapi import APIRouter, Response
 
 from q2c_shared.db import SessionDep
 from quote_svc.documents.service import quote_document
-from quote_svc.errors import InvoiceServiceUnavailable, QuoteNotFound, problem_responses
+from quote_svc.errors import (
+    InvoiceServiceUnavailable,
+    QuoteNotFound,
+    QuoteNotInvoiceable,
+    problem_responses,
+)
 from quote_svc.settings import SettingsDep
 
 router = APIRouter(prefix="/quotes", tags=["quotes"])
@@ -18,7 +23,7 @@ router = APIRouter(prefix="/quotes", tags=["quotes"])
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}},
-        **problem_responses(QuoteNotFound, InvoiceServiceUnavailable),
+        **problem_responses(QuoteNotFound, QuoteNotInvoiceable, InvoiceServiceUnavailable),
     },
 )
 async def get_quote_pdf(
@@ -26,7 +31,8 @@ async def get_quote_pdf(
 ) -> Response:
     """The quote as the customer signs it: lines, totals, terms, signature, and its first
     invoices as invoice-svc will bill them (split, dated and taxed by invoice-svc's preview).
-    invoice-svc away: 503 `invoice_service_unavailable`, nothing rendered."""
+    invoice-svc away: 503 `invoice_service_unavailable`; invoice-svc refusing to draft them (a
+    due date past 2199-12-31, ...): 422 `quote_not_invoiceable`; either way nothing rendered."""
     document = await quote_document(session, settings, quote_id)
     return Response(
         document.pdf,

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, Field
 
-from quote_svc.errors import InvoiceServiceUnavailable
+from quote_svc.errors import InvoiceServiceUnavailable, QuoteNotInvoiceable
 from quote_svc.settings import QuoteSettings
 
 logger = logging.getLogger(__name__)
@@ -113,9 +113,24 @@ async def preview_invoices(
 
 
 def _read(settings: QuoteSettings, response: httpx.Response) -> PreviewAnswer:
+    if response.status_code == 422:
+        # invoice-svc read the quote and refuses it (its dates or amounts past what an invoice
+        # may hold): asking again will not help, so it is not a 503.
+        raise QuoteNotInvoiceable(
+            "invoice-svc cannot draft this quote's first invoices, so its document cannot show "
+            f"them: {_detail(response)}"
+        )
     if response.status_code != 200:
         raise _unavailable(settings, f"answered {response.status_code}")
     try:
         return PreviewAnswer.model_validate(response.json())
     except ValueError:  # not JSON, or not a preview (pydantic's ValidationError is one)
         raise _unavailable(settings, "answered with a preview quote-svc cannot read") from None
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail)[:1000] if detail else "no reason given"
