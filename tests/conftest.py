@@ -19,6 +19,8 @@ from q2c_shared.testing.service import TEST_API_KEY, migrate, unique_topic_prefi
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SERVICE_NAMES = ("quote", "order", "invoice", "payment")
+STRIPE_WEBHOOK_SECRET = "whsec_q2c_suite_test_0123456789"
+"""payment-svc's Stripe signing secret on the test stack (unset, the webhook answers 503)."""
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Suite:
     topic_prefix: str
     bootstrap_servers: str
     api_key: str = TEST_API_KEY
+    stripe_webhook_secret: str = STRIPE_WEBHOOK_SECRET
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def client(self, name: str) -> httpx.AsyncClient:
@@ -62,6 +65,8 @@ def suite(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Suite]:
             # the quote document's first invoices are drafted by invoice-svc
             env["ORDER_SERVICE_URL"] = f"http://127.0.0.1:{ports['order']}"
             env["INVOICE_SERVICE_URL"] = f"http://127.0.0.1:{ports['invoice']}"
+        if name == "payment":
+            env["STRIPE_WEBHOOK_SECRET"] = STRIPE_WEBHOOK_SECRET
         suite.services[name] = ServiceProcess(name, ports[name], env, logs / f"{name}-svc.log")
     try:
         for service in suite.services.values():

@@ -6,7 +6,10 @@ GET of what the request would have changed) reads the same before and after. The
 routes and 405 with the full `Allow` header, per service.
 """
 
+import hashlib
+import hmac
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -434,3 +437,70 @@ async def test_a_method_the_path_lacks_is_405_with_every_allowed_method(
     assert response.headers["content-type"] == PROBLEM
     listed = {name.strip() for name in response.headers["allow"].split(",")}
     assert listed - {"HEAD", "OPTIONS"} == allowed, response.headers["allow"]
+
+
+def _stripe_event(intent_id: str, *, amount: int, metadata: dict[str, str]) -> bytes:
+    return json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex[:24]}",
+            "object": "event",
+            "created": 1770681600,  # 2026-02-10
+            "livemode": False,
+            "type": "payment_intent.succeeded",
+            "data": {
+                "object": {
+                    "id": intent_id,
+                    "object": "payment_intent",
+                    "amount": amount,
+                    "amount_received": amount,
+                    "currency": "usd",
+                    "metadata": metadata,
+                    "status": "succeeded",
+                }
+            },
+        }
+    ).encode()
+
+
+def _stripe_signature(payload: bytes, secret: str) -> str:
+    timestamp = int(time.time())  # Stripe signs with the time of sending: the wall clock
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+@pytest.mark.parametrize(
+    ("metadata_of", "amount"),
+    [
+        pytest.param(lambda w: {"account_id": w["unknown_id"]}, 500, id="unknown-account"),
+        pytest.param(lambda w: {"invoice_id": w["unknown_id"]}, 500, id="unknown-invoice"),
+        pytest.param(lambda w: {"invoice_id": w["invoice_id"]}, 10**30, id="amount-1e30"),
+    ],
+)
+async def test_a_signed_webhook_nobody_can_be_credited_with_is_kept_unmatched(
+    suite, world, metadata_of, amount
+):
+    """Acknowledged to Stripe (2xx, so it stops retrying), credited to nobody (issue 12)."""
+    metadata = metadata_of(world)
+    payload = _stripe_event(f"pi_{uuid.uuid4().hex[:16]}", amount=amount, metadata=metadata)
+    async with suite.client("payment") as payment_svc:
+        receivable = await _probe(
+            payment_svc, "/v1/receivables?invoice_id={invoice_id}".format(**world)
+        )
+        payments = await _probe(payment_svc, PAYMENTS.format(**world))
+        response = await payment_svc.post(
+            "/v1/webhooks/stripe",
+            content=payload,
+            headers={
+                "Stripe-Signature": _stripe_signature(payload, suite.stripe_webhook_secret),
+                "Content-Type": "application/json",
+            },
+        )
+        assert 200 <= response.status_code < 300, response.text
+        assert response.json()["status"] == "unmatched", response.text
+        assert (
+            await _probe(payment_svc, "/v1/receivables?invoice_id={invoice_id}".format(**world))
+            == receivable
+        )
+        assert await _probe(payment_svc, PAYMENTS.format(**world)) == payments
+        stranger = await payment_svc.get(f"/v1/account-balances/{world['unknown_id']}")
+        assert stranger.status_code == 404, stranger.text
