@@ -10,9 +10,13 @@ from payment_svc.errors import (
     AllocationAlreadyUnapplied,
     AllocationNotFound,
     InvalidAllocations,
+    InvoiceInAnotherCurrency,
+    InvoiceOfAnotherAccount,
     PaymentNotFound,
     RefundExceedsUnallocated,
     RefundNotPositive,
+    UnknownAccount,
+    UnknownInvoice,
     problem_responses,
 )
 from payment_svc.models import Payment
@@ -37,7 +41,13 @@ payments = APIRouter(prefix="/payments", tags=["payments"])
     status_code=201,
     response_model=PaymentPublic,
     summary="Record a payment",
-    responses=problem_responses(InvalidAllocations),
+    responses=problem_responses(
+        InvalidAllocations,
+        UnknownAccount,
+        UnknownInvoice,
+        InvoiceOfAnotherAccount,
+        InvoiceInAnotherCurrency,
+    ),
 )
 async def record_payment(
     body: PaymentCreate, session: SessionDep, idempotency: IdempotencyDep
@@ -46,7 +56,12 @@ async def record_payment(
 
     Without `allocations`, oldest due date first; with them, exactly those (422 listing every
     problem when one names an invoice that is not open, or asks for more than its balance or
-    than the payment). What is left is the account's credit, which pays its next invoices.
+    than the payment). An account payment-svc does not know (no account event, no invoice):
+    422 `unknown_account`; an allocation to an invoice it has no receivable of:
+    `unknown_invoice`, to another account's `invoice_of_another_account`, to one in another
+    currency `invoice_in_another_currency`. An amount with more decimals than the currency:
+    `too_many_decimals`. Nothing is recorded then. What is left is the account's credit,
+    which pays its next invoices.
     Emits `PaymentReceived`, a `PaymentAllocated` per invoice and `InvoicePaid` per invoice
     settled.
     """
@@ -133,16 +148,22 @@ payment_batches = APIRouter(prefix="/payment-batches", tags=["payments"])
 
 
 @payment_batches.post(
-    "", status_code=201, response_model=PaymentBatchPublic, summary="Record a batch of payments"
+    "",
+    status_code=201,
+    response_model=PaymentBatchPublic,
+    summary="Record a batch of payments",
+    responses=problem_responses(UnknownAccount),
 )
 async def record_payment_batch(
     body: PaymentBatchCreate, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
-    """Record up to 10,000 payments at once (a bank statement, a lockbox file), in one
-    transaction: each is applied as `POST /v1/payments` without allocations applies it, to its
-    account's open invoices in its currency, oldest due date first, the rest kept as the
-    account's credit, with the same events. Payments of one account apply in the batch's order.
-    An invalid item: 422 and nothing is recorded. Send an `Idempotency-Key` to retry safely."""
+    """Record up to 10,000 payments at once (a bank statement, a lockbox file; the body is at
+    most 1 MiB, some 6,000 payments with references), in one transaction: each is applied as
+    `POST /v1/payments` without allocations applies it, to its account's open invoices in its
+    currency, oldest due date first, the rest kept as the account's credit, with the same
+    events. Payments of one account apply in the batch's order. An invalid item (an amount
+    finer than its currency, an account payment-svc does not know: `unknown_account` naming
+    its position): 422 and nothing is recorded. Send an `Idempotency-Key` to retry safely."""
 
     async def create() -> PaymentBatchPublic:
         result = await service.record_payment_batch(session, body.payments)
