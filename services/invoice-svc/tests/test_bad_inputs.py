@@ -4,11 +4,20 @@ a 422 problem saying what is wrong, and changes nothing."""
 import uuid
 from typing import Any
 
-from factories import activate_orders, invoices_of, order_activated, order_product, run_invoices
+from factories import (
+    activate_orders,
+    invoices_of,
+    order_activated,
+    order_product,
+    run_invoices,
+    schedules_of,
+)
 from sqlalchemy import func, select
 
 from invoice_svc.models import CreditNote, Invoice, InvoiceRun, TaxRate
 from q2c_shared.outbox import OutboxEvent
+from q2c_shared.testing.kafka import publish
+from q2c_shared.testing.waiting import eventually
 
 NUL = "\x00"
 DIGITS_19 = "1" * 19
@@ -227,3 +236,24 @@ async def test_bad_inputs_are_422_problems_that_change_nothing(service, settings
     assert (unchanged["credited_total"], unchanged["balance"]) == ("0.00", invoice["balance"])
     rate_after = await service.client.get(f"/v1/tax-rates/{rate.json()['id']}")
     assert rate_after.json()["rate_percent"] == "19"
+
+
+async def test_an_out_of_bounds_order_event_is_set_aside_and_the_next_one_applied(
+    service, settings
+):
+    account_id = str(uuid.uuid4())
+    poison = order_activated(account_id=account_id)
+    product = poison.data["order"]["order_products"][0]
+    product |= {"start_date": "9999-12-01", "end_date": "9999-12-31", "monthly_amount": DIGITS_29}
+    poison.data["contract"] |= {"start_date": "9999-12-01", "end_date": "9999-12-31"}
+    sound = order_activated(account_id=account_id)
+    for event in (poison, sound):  # one account: one partition, in this order
+        await publish(
+            settings.kafka_bootstrap_servers, settings.topic("q2c.orders"), event, key=account_id
+        )
+
+    async def scheduled() -> bool:
+        return len(await schedules_of(service.client, sound.subject)) == 1
+
+    await eventually(scheduled, message="the order after a poison one was not scheduled")
+    assert await schedules_of(service.client, poison.subject) == []

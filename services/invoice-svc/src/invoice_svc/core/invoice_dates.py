@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from invoice_svc.core.drafting import DueCharge
 from q2c_shared.billing.terms import PaymentTerm, due_date
-from q2c_shared.bounds import LATEST_BUSINESS_DATE
+from q2c_shared.bounds import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
 
 LONGEST_TERM_DAYS = max(term.days for term in PaymentTerm)
 """The most days a payment term gives (net_90): the furthest an invoice falls due."""
@@ -63,6 +63,14 @@ def check_run_dates(*, target_date: date, invoice_date: date | None) -> date:
             field=field,
         )
     return dated
+
+
+def falls_due_in_range(invoice_date: date, payment_term: str) -> bool:
+    """Whether an invoice so dated, with this term, is dated and falls due within the business
+    dates (a draft written before these rules may not be; posting it would overflow or break
+    `ck_invoices_business_dates`)."""
+    days = PaymentTerm(payment_term).days
+    return EARLIEST_BUSINESS_DATE <= invoice_date <= LATEST_BUSINESS_DATE - timedelta(days=days)
 
 
 def may_bill(charge: DueCharge, *, invoice_date: date) -> bool:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from invoice_svc.documents import pdf_filename, render_invoice_pdf
 from invoice_svc.errors import (
     RUN_DATE_REFUSALS,
+    InvoiceDateOutOfRange,
     InvoiceNotDraft,
     InvoiceNotFound,
     InvoiceTotalNegative,
@@ -96,14 +97,18 @@ async def get_invoice_pdf(invoice_id: uuid.UUID, session: SessionDep, request: R
 @router.post(
     "/{invoice_id}/post",
     summary="Post a draft invoice",
-    responses=problem_responses(InvoiceNotFound, InvoiceNotDraft, InvoiceTotalNegative),
+    responses=problem_responses(
+        InvoiceNotFound, InvoiceNotDraft, InvoiceTotalNegative, InvoiceDateOutOfRange
+    ),
 )
 async def post_invoice(
     invoice_id: uuid.UUID, session: SessionDep, request: Request
 ) -> InvoicePublic:
     """Give the draft the next number of its legal entity's gapless series and its due date,
     and emit `InvoicePosted`. Unknown id: 404; an invoice that is already posted (409
-    `invoice_not_draft`) or totals below zero (409 `invoice_total_negative`).
+    `invoice_not_draft`) or totals below zero (409 `invoice_total_negative`); a draft dated, or
+    falling due, outside 1900-01-01..2199-12-31 (written before dates were checked): 422
+    `date_out_of_range`.
     """
     settings: InvoiceSettings = request.app.state.settings
     invoice = await posting.post_invoice(

@@ -15,9 +15,15 @@ from invoice_svc import events, number_series
 from invoice_svc.bill_to_accounts.repository import tax_profiles
 from invoice_svc.core.balances import can_post, open_balance, payment_status
 from invoice_svc.core.drafting import TaxContext
+from invoice_svc.core.invoice_dates import falls_due_in_range
 from invoice_svc.core.numbering import DocumentKind, series_key
 from invoice_svc.core.tax import line_tax
-from invoice_svc.errors import InvoiceNotDraft, InvoiceNotFound, InvoiceTotalNegative
+from invoice_svc.errors import (
+    InvoiceDateOutOfRange,
+    InvoiceNotDraft,
+    InvoiceNotFound,
+    InvoiceTotalNegative,
+)
 from invoice_svc.invoices import repository
 from invoice_svc.models import Invoice
 from invoice_svc.statuses import InvoiceStatus
@@ -48,6 +54,12 @@ async def post_invoice(
             f"Invoice {invoice.id} totals {invoice.total} {invoice.currency}: it credits the "
             "customer, which is a credit note's job (invoice runs issue one for such credits); "
             "it stays a draft."
+        )
+    if not falls_due_in_range(invoice.invoice_date, invoice.payment_term):
+        raise InvoiceDateOutOfRange(
+            f"Invoice {invoice.id} is dated {invoice.invoice_date} ({invoice.payment_term}): it "
+            "would be dated or fall due outside the business dates 1900-01-01..2199-12-31 "
+            "(a draft written before invoice dates were checked). It stays a draft."
         )
     await _retax_drafts(session, [invoice.id])
     (row,) = await repository.invoice_rows(session, [invoice.id])

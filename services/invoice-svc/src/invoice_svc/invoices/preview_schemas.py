@@ -105,7 +105,9 @@ class ProposedOrder(BaseModel):
     billing_account_id: uuid.UUID | None = Field(
         None, description="Who pays the order, when not its account."
     )
-    currency: CurrencyCode
+    currency: CurrencyCode = Field(
+        pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the order's amounts, e.g. USD."
+    )
     payment_term: PaymentTerm = Field(PaymentTerm.NET_30, description=PAYMENT_TERM)
     po_number: Text | None = Field(
         None, min_length=1, max_length=100, description="The customer's purchase order number."
