@@ -351,6 +351,7 @@ async def test_a_signed_body_that_is_not_an_event_is_400(service, stripe_client)
     unknown_currency = await deliver(stripe_client, intent_succeeded(currency="xyz"))
     nul_in_event_id = await deliver(stripe_client, intent_succeeded(event_id="evt_\x001"))
     long_event_id = await deliver(stripe_client, intent_succeeded(event_id="evt_" + "x" * 300))
+    long_type = await deliver(stripe_client, intent_succeeded(event_type="payment." + "x" * 100))
     nul_in_intent_id = await deliver(stripe_client, intent_succeeded(intent_id="pi_\x00"))
     far_future = await deliver(stripe_client, intent_succeeded(created=10**15))
     before_1900 = await deliver(stripe_client, intent_succeeded(created=-(10**10)))
@@ -365,7 +366,7 @@ async def test_a_signed_body_that_is_not_an_event_is_400(service, stripe_client)
     ]
 
     refused = [not_json, a_list, no_intent, unknown_currency, nul_in_event_id, long_event_id]
-    refused += [nul_in_intent_id, far_future, before_1900, *exponents]
+    refused += [long_type, nul_in_intent_id, far_future, before_1900, *exponents]
     for response in refused:
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_event"

@@ -19,6 +19,8 @@ from q2c_shared.problems import Problem, ServiceUnavailable
 GATEWAY_ID_MAX_LENGTH = 200
 """Longest event or payment id a gateway may send (Stripe's are about 30 characters): longer,
 or holding a NUL, and it is not the gateway's (`EventUnreadable`)."""
+EVENT_TYPE_MAX_LENGTH = 100
+"""Longest event type kept (`gateway_events.event_type`); Stripe's are under 50 characters."""
 METADATA_MAX_LENGTH = 200
 """Metadata values are kept for review up to this length."""
 EARLIEST_CREATED = int(datetime.combine(EARLIEST_BUSINESS_DATE, time.min, UTC).timestamp())

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from payment_svc.gateways.base import (
     EARLIEST_CREATED,
+    EVENT_TYPE_MAX_LENGTH,
     GATEWAY_ID_MAX_LENGTH,
     LATEST_CREATED,
 )
@@ -70,7 +71,7 @@ class StripeWebhookEvent(BaseModel):
     )
     object: Literal["event"] = Field(description="Always `event`.")
     type: Text = Field(
-        max_length=GATEWAY_ID_MAX_LENGTH,
+        max_length=EVENT_TYPE_MAX_LENGTH,
         description="`payment_intent.succeeded` records a payment; any other type is "
         "acknowledged (`ignored`) and recorded nothing.",
     )

@@ -15,6 +15,7 @@ import stripe
 
 from payment_svc.gateways.base import (
     EARLIEST_CREATED,
+    EVENT_TYPE_MAX_LENGTH,
     GATEWAY_ID_MAX_LENGTH,
     LATEST_CREATED,
     METADATA_MAX_LENGTH,
@@ -109,10 +110,10 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def _read_event(event: dict[str, Any]) -> WebhookEvent:
     event_id, event_type = event.get("id"), event.get("type")
-    if not _is_gateway_id(event_id) or not _is_gateway_id(event_type):
+    if not _is_gateway_id(event_id) or not _is_gateway_id(event_type, EVENT_TYPE_MAX_LENGTH):
         raise EventUnreadable(
-            "The Stripe event has no `id` or no `type` (each a string of at most "
-            f"{GATEWAY_ID_MAX_LENGTH} characters, without NUL)."
+            f"The Stripe event has no `id` (a string of at most {GATEWAY_ID_MAX_LENGTH} "
+            f"characters, without NUL) or no `type` (at most {EVENT_TYPE_MAX_LENGTH})."
         )
     if event_type != PAYMENT_SUCCEEDED:
         return WebhookEvent(event_id=event_id, event_type=event_type, payment=None)
@@ -154,12 +155,10 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_gateway_id(value: Any) -> bool:
+def _is_gateway_id(value: Any, max_length: int = GATEWAY_ID_MAX_LENGTH) -> bool:
     """A Stripe id or type: a non-empty string, short, without NUL (PostgreSQL cannot store
     one, and Stripe never sends one)."""
-    return (
-        isinstance(value, str) and 0 < len(value) <= GATEWAY_ID_MAX_LENGTH and "\x00" not in value
-    )
+    return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
 
 
 def _stated(amount: int) -> str:
