@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from q2c_shared.db import SessionDep
 from q2c_shared.idempotency import IdempotencyDep
+from q2c_shared.money import AmountOutOfRange
 from q2c_shared.pagination import Page, PageDep
 from quote_svc.errors import (
     AmendmentOutsideContract,
@@ -32,6 +33,7 @@ from quote_svc.errors import (
     SubscriptionListedTwice,
     SubscriptionNotStarted,
     SubscriptionPriceFixed,
+    TooManyLines,
     UnknownAccount,
     UnknownContract,
     UnknownPriceBook,
@@ -52,7 +54,7 @@ from quote_svc.statuses import QuoteStatus
 
 router = APIRouter(prefix="/quotes", tags=["quotes"])
 
-_LINE_ERRORS = (UnknownProduct, UnknownAccount, ProductNotInPriceBook)
+_LINE_ERRORS = (UnknownProduct, UnknownAccount, ProductNotInPriceBook, AmountOutOfRange)
 
 
 @router.post(
@@ -63,6 +65,7 @@ _LINE_ERRORS = (UnknownProduct, UnknownAccount, ProductNotInPriceBook)
     responses=problem_responses(
         IdempotencyKeyReused,
         *_LINE_ERRORS,
+        TooManyLines,
         UnknownPriceBook,
         CurrencyMismatch,
         UnknownContract,
@@ -131,14 +134,17 @@ async def get_quote(quote_id: uuid.UUID, session: SessionDep) -> QuotePublic:
     status_code=201,
     response_model=QuotePublic,
     summary="Add a line to a draft quote",
-    responses=problem_responses(QuoteNotFound, QuoteNotDraft, IdempotencyKeyReused, *_LINE_ERRORS),
+    responses=problem_responses(
+        QuoteNotFound, QuoteNotDraft, IdempotencyKeyReused, *_LINE_ERRORS, TooManyLines
+    ),
 )
 async def add_line(
     quote_id: uuid.UUID, body: QuoteLineCreate, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
     """Add a line to a draft quote, priced from its price book, and return the repriced quote.
     Unknown quote: 404; a quote that is not draft: 409 `quote_not_draft`; an unknown product or
-    billing account: 422; a reused `Idempotency-Key` with another body: 409.
+    billing account, or a quote that has 1,000 lines already: 422; a reused `Idempotency-Key`
+    with another body: 409.
     """
 
     async def create() -> QuotePublic:

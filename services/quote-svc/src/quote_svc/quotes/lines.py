@@ -14,11 +14,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.billing import charges
 from q2c_shared.bounds import MAX_LINES
+from q2c_shared.ids import new_ids
 from q2c_shared.money import check_minor_units, round_money, zero
 from quote_svc.accounts.service import check_accounts_exist
 from quote_svc.catalog.service import Price, existing_products, price_of, prices_of
@@ -91,10 +93,12 @@ async def add_lines(session: AsyncSession, quote: Quote, new_lines: Sequence[New
         session, quote.price_book_id, [line.product_id for line in catalog_lines]
     )
     rows = []
-    for position, new_line in enumerate(new_lines, start=last_position + 1):
-        row = _row(quote, new_line, products[_product_id(new_line)], position)
+    line_ids = new_ids(len(new_lines))
+    for offset, new_line in enumerate(new_lines):
+        position = last_position + 1 + offset
+        row = _row(quote, new_line, products[_product_id(new_line)], position, line_ids[offset])
         _apply_price(quote, row, prices.get(row.product_id))
-        rows.append(row)
+        rows.append(vars(row))
     await repository.insert_lines(session, rows)
 
 
@@ -178,45 +182,50 @@ def _product_id(line: NewLine) -> uuid.UUID:
     return line.product_id if isinstance(line, QuoteLineCreate) else line.subscription.product_id
 
 
-def _row(quote: Quote, new_line: NewLine, product: Product, position: int) -> QuoteLine:
+_COLUMNS = tuple(column.key for column in QuoteLine.__table__.columns)
+
+
+def _row(
+    quote: Quote, new_line: NewLine, product: Product, position: int, line_id: uuid.UUID
+) -> SimpleNamespace:
     """The line's row as it is written, before pricing: what it sells, from the product as it
-    is now (sku, name and billing are copied, so later catalog edits do not change a quote)."""
-    sold = {
-        "quote_id": quote.id,
-        "position": position,
-        "product_id": product.id,
-        "sku": product.sku,
-        "product_name": product.name,
-        "charge_type": product.charge_type,
-        "billing_type": product.billing_type,
-        "billing_frequency": product.billing_frequency,
-        "tax_code": product.tax_code,
-        # Catalog lines take the price book's model when priced; a subscription changes at its
-        # unit price whatever the product's model.
-        "pricing_model": PricingModel.PER_UNIT,
-        "quantity": new_line.quantity,
-        "billing_account_id": new_line.billing_account_id,
-        "invoice_grouping": new_line.invoice_grouping,
-        "invoice_group_id": new_line.invoice_group_id,
-    }
+    is now (sku, name and billing are copied, so later catalog edits do not change a quote).
+
+    A plain namespace with every column, not an ORM object: a thousand of those cost half a
+    second to construct, where the rows are only priced and inserted."""
+    row = SimpleNamespace(**dict.fromkeys(_COLUMNS))
+    row.id = line_id
+    row.quote_id = quote.id
+    row.position = position
+    row.product_id = product.id
+    row.sku = product.sku
+    row.product_name = product.name
+    row.charge_type = product.charge_type
+    row.billing_type = product.billing_type
+    row.billing_frequency = product.billing_frequency
+    row.tax_code = product.tax_code
+    # Catalog lines take the price book's model when priced; a subscription changes at its unit
+    # price whatever the product's model.
+    row.pricing_model = PricingModel.PER_UNIT
+    row.quantity = new_line.quantity
+    row.billing_account_id = new_line.billing_account_id
+    row.invoice_grouping = new_line.invoice_grouping
+    row.invoice_group_id = new_line.invoice_group_id
     if isinstance(new_line, QuoteLineCreate):
-        return QuoteLine(
-            **sold,
-            discount_percent=new_line.discount_percent,
-            discount_amount=new_line.discount_amount,
-        )
-    subscription = new_line.subscription
-    return QuoteLine(
-        **sold,
-        quantity_delta=new_line.quantity_delta,
-        list_unit_price=new_line.net_unit_price,
-        net_unit_price=new_line.net_unit_price,
-        subscription_id=subscription.id,
-        subscription_start_date=subscription.start_date,
-    )
+        row.discount_percent = new_line.discount_percent
+        row.discount_amount = new_line.discount_amount
+    else:
+        row.quantity_delta = new_line.quantity_delta
+        row.list_unit_price = new_line.net_unit_price
+        row.net_unit_price = new_line.net_unit_price
+        row.subscription_id = new_line.subscription.id
+        row.subscription_start_date = new_line.subscription.start_date
+    return row
 
 
-def _apply_price(quote: Quote, line: QuoteLine, price_book_price: Price | None) -> None:
+def _apply_price(
+    quote: Quote, line: QuoteLine | SimpleNamespace, price_book_price: Price | None
+) -> None:
     """Price the line in memory: a catalog line from its price book price, a subscription's
     line from its net unit price."""
     if line.subscription_id is not None:
@@ -248,7 +257,7 @@ def _apply_price(quote: Quote, line: QuoteLine, price_book_price: Price | None) 
     line.net_total = _net_total(quote, line, amount)
 
 
-def _net_total(quote: Quote, line: QuoteLine, amount: Decimal) -> Decimal:
+def _net_total(quote: Quote, line: QuoteLine | SimpleNamespace, amount: Decimal) -> Decimal:
     """What the line is worth over the quote's term; an amendment's term ends with the contract,
     mid-period as a rule, so its lines are worth exactly what their periods will bill, on the
     period grid of the subscription a line changes."""

@@ -1,7 +1,8 @@
 """Quote rows: loads, locks, pages and numbers them; no business rules, nothing HTTP."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,11 +51,11 @@ async def line_count_and_last_position(
     return row[0], row[1]
 
 
-async def insert_lines(session: AsyncSession, lines: Sequence[QuoteLine]) -> None:
-    """Insert the lines in one statement (an executemany), whatever their number."""
-    if not lines:
-        return
-    await session.execute(insert(QuoteLine), [line.model_dump() for line in lines])
+async def insert_lines(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the lines (rows of every column of `quote_lines`) in one statement (an
+    executemany), whatever their number."""
+    if rows:
+        await session.execute(insert(QuoteLine.__table__), list(rows))
 
 
 async def page(
