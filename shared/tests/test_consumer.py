@@ -117,6 +117,8 @@ async def running_consumer(
     handlers: dict[str, EventHandler],
     group_id: str | None = None,
     max_attempts: int = 3,
+    retry_backoff: float = 0.01,
+    max_batch: int = 200,
     metrics: ServiceMetrics | None = None,
     tracer: Tracer | None = None,
 ) -> AsyncIterator[EventConsumer]:
@@ -129,7 +131,8 @@ async def running_consumer(
         topics=[topic],
         handlers=handlers,
         max_attempts=max_attempts,
-        retry_backoff=0.01,
+        retry_backoff=retry_backoff,
+        max_batch=max_batch,
         session_timeout_ms=2_000,
         heartbeat_interval_ms=300,
         metrics=metrics,
