@@ -114,6 +114,16 @@ def test_failures_no_retry_can_fix_are_permanent_and_the_database_s_hiccups_tran
         AccountCreated.model_validate({"account": {"id": "x"}})
     except ValueError as error:
         invalid_data = error
+
+    class NotKnownYet(LookupError):
+        """What another topic's event will bring (a handler's own exception)."""
+
+    class NotKnownYetSaysSo(LookupError):
+        retryable = True
+
+    class Refused(RuntimeError):
+        retryable = False
+
     wrapped = RuntimeError("handler gave up")
     wrapped.__cause__ = KeyError("account")
     cases: list[tuple[BaseException, Failure]] = [
@@ -137,6 +147,9 @@ def test_failures_no_retry_can_fix_are_permanent_and_the_database_s_hiccups_tran
         (ServiceUnavailable("later"), Failure.TRANSIENT),
         (sqlstate_error("23505"), Failure.UNKNOWN),  # unique violation: maybe a race
         (RuntimeError("a bug"), Failure.UNKNOWN),
+        (NotKnownYet("receivable"), Failure.UNKNOWN),
+        (NotKnownYetSaysSo("receivable"), Failure.TRANSIENT),
+        (Refused("no"), Failure.PERMANENT),
     ]
     assert [(repr(error), classify_failure(error)) for error, _ in cases] == [
         (repr(error), expected) for error, expected in cases

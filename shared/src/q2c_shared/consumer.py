@@ -56,7 +56,8 @@ from q2c_shared.tracing import TRACE_HEADERS, context_from
 logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
-"""Applies one event inside the transaction it is given; raises to have it retried."""
+"""Applies one event inside the transaction it is given; raises to have it retried or, when
+no retry can help (`classify_failure`), dead-lettered."""
 
 
 class Failure(StrEnum):
@@ -88,20 +89,24 @@ _TRANSIENT_ERRORS = (
     sa_exc.TimeoutError,  # no pool connection in time
     OSError,  # ConnectionError, TimeoutError
 )
-_PERMANENT_ERRORS = (ValidationError, ValueError, TypeError, LookupError, ArithmeticError)
+# Not every LookupError: "not known yet" (an event another topic brings) may pass on a retry.
+_PERMANENT_ERRORS = (ValidationError, ValueError, TypeError, KeyError, IndexError, ArithmeticError)
 
 
 def classify_failure(error: BaseException) -> Failure:
     """Whether trying `error`'s message again could succeed, looking through the exceptions it
-    wraps (SQLAlchemy's `orig`, `raise ... from`): a 4xx Problem and bad data are permanent; a
-    PostgreSQL SQLSTATE decides for database errors; connection and timeout errors are
-    transient."""
+    wraps (SQLAlchemy's `orig`, `raise ... from`). An exception class can say it itself with a
+    boolean `retryable` attribute; else a 4xx Problem and bad data are permanent, a PostgreSQL
+    SQLSTATE decides for database errors, and connection and timeout errors are transient."""
     chain: list[BaseException] = []
     cause: BaseException | None = error
     while cause is not None and cause not in chain and len(chain) < 10:
         chain.append(cause)
         cause = getattr(cause, "orig", None) or cause.__cause__
     for cause in chain:
+        retryable = getattr(cause, "retryable", None)
+        if isinstance(retryable, bool):
+            return Failure.TRANSIENT if retryable else Failure.PERMANENT
         if isinstance(cause, Problem):
             return Failure.PERMANENT if 400 <= cause.status < 500 else Failure.TRANSIENT
     for cause in chain:
@@ -172,6 +177,7 @@ class EventConsumer:
         tracer: Tracer | None = None,
         max_concurrent_partitions: int = 4,
         max_batch: int = 200,
+        rebalance_timeout_ms: int = 60_000,
     ) -> None:
         self._database = database
         self._metrics = metrics if metrics is not None else ServiceMetrics()
@@ -199,6 +205,9 @@ class EventConsumer:
             auto_offset_reset="earliest",
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=heartbeat_interval_ms,
+            # How long a rebalance waits for each member's messages in hand (not the session
+            # timeout, aiokafka's default: a message may take a statement timeout or two).
+            rebalance_timeout_ms=rebalance_timeout_ms,
         )
         self._consumer.subscribe(topics, listener=_HandBackOnRevoke(self))
 
