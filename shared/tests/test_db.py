@@ -1,16 +1,20 @@
-"""The unit of work: a transaction commits on success and rolls back on any error."""
+"""The unit of work: a transaction commits on success and rolls back on any error; the
+service's connections carry its statement, lock and idle-in-transaction timeouts."""
 
 import uuid
 
 import pytest
-from sqlalchemy import String, func, select
+from sqlalchemy import String, func, select, text
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from q2c_devstack.servers import free_port
 from q2c_shared.db import Database, get_or_404
 from q2c_shared.ids import new_id
-from q2c_shared.problems import NotFound
+from q2c_shared.problems import NotFound, sqlstate_of
+from q2c_shared.settings import ServiceSettings
+from q2c_shared.testing.waiting import eventually
 
 
 class Base(DeclarativeBase):
@@ -94,3 +98,94 @@ async def test_ping_raises_when_the_database_is_away() -> None:
             await database.ping()
     finally:
         await database.dispose()
+
+
+# --- timeouts ---------------------------------------------------------------------------------
+
+
+async def show(database: Database, setting: str) -> str:
+    async with database.engine.connect() as connection:
+        return await connection.scalar(text(f"SHOW {setting}"))
+
+
+async def test_every_connection_of_a_service_gets_the_timeouts_of_its_settings(
+    database_url: str,
+) -> None:
+    settings = ServiceSettings(
+        database_url=database_url,
+        database_statement_timeout_ms=1_234,
+        database_lock_timeout_ms=567,
+        database_idle_in_transaction_timeout_ms=8_901,
+    )
+    database = Database.for_service(settings, event_source="/q2c/shared-tests")
+    try:
+        shown = [
+            await show(database, "statement_timeout"),
+            await show(database, "lock_timeout"),
+            await show(database, "idle_in_transaction_session_timeout"),
+        ]
+    finally:
+        await database.dispose()
+
+    assert shown == ["1234ms", "567ms", "8901ms"]
+
+
+async def test_without_timeouts_a_database_keeps_the_servers_defaults(
+    database: Database,
+) -> None:
+    assert await show(database, "statement_timeout") == "0"
+    assert await show(database, "lock_timeout") == "0"
+
+
+async def test_a_statement_over_the_statement_timeout_fails(database_url: str) -> None:
+    database = Database(database_url, pool_size=1, statement_timeout_ms=200)
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            async with database.transaction() as session:
+                await session.execute(text("SELECT pg_sleep(30)"))
+    finally:
+        await database.dispose()
+
+    assert sqlstate_of(raised.value) == "57014"  # query_canceled
+
+
+async def test_a_lock_wait_over_the_lock_timeout_fails(notes: Database, database_url: str) -> None:
+    note = Note(id=new_id(), text="contended")
+    async with notes.transaction() as session:
+        session.add(note)
+    waiter = Database(database_url, pool_size=1, lock_timeout_ms=200)
+    try:
+        async with notes.transaction() as holder:
+            await get_or_404(holder, Note, note.id, label="note", for_update=True)
+            with pytest.raises(DBAPIError) as raised:
+                async with waiter.transaction() as session:
+                    await get_or_404(session, Note, note.id, label="note", for_update=True)
+    finally:
+        await waiter.dispose()
+
+    assert sqlstate_of(raised.value) == "55P03"  # lock_not_available
+
+
+async def test_a_transaction_left_idle_is_ended_by_the_server(
+    database: Database, database_url: str
+) -> None:
+    idle = Database(database_url, pool_size=1, idle_in_transaction_timeout_ms=200)
+    try:
+        with pytest.raises(DBAPIError):
+            async with idle.transaction() as session:
+                pid = await session.scalar(text("SELECT pg_backend_pid()"))
+                await eventually(
+                    lambda: backend_gone(database, pid),
+                    timeout=10,
+                    message="the idle transaction's session was not ended",
+                )
+                await session.execute(text("SELECT 1"))
+    finally:
+        await idle.dispose()
+
+
+async def backend_gone(database: Database, pid: int) -> bool:
+    async with database.engine.connect() as connection:
+        return not await connection.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        )

@@ -226,3 +226,37 @@ async def test_keys_must_be_1_to_255_characters(
     assert response.status_code == status, response.text
     if status == 422:
         assert response.json()["code"] == "invalid_idempotency_key"
+
+
+@pytest.mark.parametrize("key", ["key\x00one", "key\x01", "tab\there", "key\x7f", "line\nbreak"])
+async def test_keys_with_control_characters_are_refused(
+    widgets: Database, client: httpx.AsyncClient, key: str
+) -> None:
+    response = await post(client, key=key)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_idempotency_key"
+    assert await count(widgets, Widget) == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's parser goes
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b"\xff\xfe\x00garbage\x80",  # not text at all
+    ],
+)
+@pytest.mark.parametrize("key", ["key-1", None])
+async def test_any_body_is_fingerprinted_without_crashing(
+    widgets: Database, client: httpx.AsyncClient, content: bytes, key: str | None
+) -> None:
+    headers = {"content-type": "text/plain"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+
+    response = await client.post("/widgets", content=content, headers=headers)
+
+    assert response.status_code == 422, response.text  # not a widget, but no crash either
+    assert response.json()["code"] == "validation_failed"
+    assert await count(widgets, IdempotencyKey) == 0

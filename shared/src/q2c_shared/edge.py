@@ -46,10 +46,11 @@ class RouteTable:
     """The app's routes as the edge needs them: whether the route a request goes to is
     protected, and which methods a path allows."""
 
-    def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str], bool]]) -> None:
-        """`routes`: (path regex, methods, protected) in the order the router tries them."""
+    def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str], bool, Any]]) -> None:
+        """`routes`: (path regex, methods, protected, route) in the order the router tries them;
+        the route as Starlette puts it in the scope (for the telemetry's route label)."""
         self._routes = routes
-        self._protected = [protected for _, _, protected in routes]
+        self._targets = [(protected, route) for _, _, protected, route in routes]
         # One alternative "(METHODS) PATH" per route, in routing order, each the only capturing
         # group of its own: the first full match (method and path) is the route the router
         # takes, and `lastindex` says which one it is.
@@ -58,7 +59,7 @@ class RouteTable:
                 "|".join(re.escape(method) for method in sorted(methods)),
                 _CAPTURING_GROUP.sub("(?:", path.pattern.removeprefix("^").removesuffix("$")),
             )
-            for path, methods, _ in routes
+            for path, methods, _, _ in routes
         ]
         self._matcher = re.compile("|".join(alternatives)) if alternatives else None
         if self._matcher is not None and self._matcher.groups != len(routes):
@@ -74,21 +75,24 @@ class RouteTable:
             methods = route.methods
             if path is None or not methods:
                 continue  # mounts, websockets: nothing the edge decides for
-            table.append((path, frozenset(methods), id(route.original_route) in protected))
+            original = route.original_route
+            table.append((path, frozenset(methods), id(original) in protected, original))
         return cls(table)
 
-    def is_protected(self, method: str, route_path: str) -> bool:
-        """Whether the route `method route_path` goes to needs a credential (False when no
-        route takes it: it is answered 404 or 405 without reading the body)."""
+    def target(self, method: str, route_path: str) -> tuple[bool, Any]:
+        """Whether the route `method route_path` goes to needs a credential, and the route.
+        (False, None) when no route takes it: it is answered 404 or 405 without a key."""
         if self._matcher is None:
-            return False
+            return False, None
         match = self._matcher.fullmatch(f"{method} {route_path}")
-        return match is not None and self._protected[match.lastindex - 1]  # type: ignore[operator]
+        if match is None:
+            return False, None
+        return self._targets[match.lastindex - 1]  # type: ignore[operator]
 
     def allowed_methods(self, route_path: str) -> list[str]:
         """Every method some route serves on `route_path` (HEAD wherever GET is)."""
         methods: set[str] = set()
-        for path, route_methods, _ in self._routes:
+        for path, route_methods, _, _ in self._routes:
             if path.match(route_path):
                 methods |= route_methods
         if "GET" in methods:
@@ -105,6 +109,7 @@ class _Exchange:
         "headers",
         "routes",
         "head",
+        "route",
         "_send",
         "_body",
         "_disconnected",
@@ -123,6 +128,7 @@ class _Exchange:
         self.app_scope = {**scope, "method": "GET"} if self.head else scope
         self.headers = Headers(scope=scope)
         self.routes = routes
+        self.route: Any = None
         self._send = send
         self._body: bytes | None = None
         self._disconnected: asyncio.Event | None = None
@@ -157,6 +163,8 @@ class _Exchange:
     async def refuse(self, problem: Problem, *, close: bool) -> None:
         """Answer with `problem`; `close`: the server closes the connection after it (the body
         was not read)."""
+        if self.route is not None and "route" not in self.scope:
+            self.scope["route"] = self.route  # for the telemetry: the router never ran
         response = render_problem(problem, headers={"Connection": "close"} if close else None)
         await response(self.app_scope, _nothing_to_receive, self.send)
 
@@ -259,7 +267,8 @@ class HttpEdge:
 
     async def _authenticate(self, exchange: _Exchange) -> bool:
         scope = exchange.app_scope
-        if not self.routes.is_protected(scope["method"], get_route_path(scope)):
+        protected, exchange.route = self.routes.target(scope["method"], get_route_path(scope))
+        if not protected:
             return True
         try:
             scope[PRINCIPAL_SCOPE_KEY] = await self.authenticator.authenticate(exchange.headers)

@@ -150,6 +150,7 @@ def render_problem(problem: Problem, *, headers: dict[str, str] | None = None) -
 
 
 _DATA_EXCEPTIONS = {
+    "22000": "a value its column cannot take",  # asyncpg's own check of a parameter
     "22001": "a text longer than its column allows",
     "22003": "a number out of range",
     "22007": "an invalid date or time",
