@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, FastAPI
 
 from q2c_shared.app import ServiceSpec, create_service_app
-from q2c_shared.problems import PROBLEM_MEDIA_TYPE
+from q2c_shared.auth import require_api_key
+from q2c_shared.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from q2c_shared.settings import ServiceSettings
 
 KEYS = ["key-one-0123456789", "key-two-9876543210"]
@@ -141,3 +142,19 @@ async def test_only_the_public_routers_answer_without_a_key() -> None:
 
     assert (hook.status_code, hook.json()) == (200, {"status": "received"})
     assert quotes.status_code == 401
+
+
+async def test_the_dependency_authenticates_by_itself_where_no_edge_did() -> None:
+    # A router used outside create_service_app (no edge in front of it) is not left open.
+    app = FastAPI()
+    app.state.settings = ServiceSettings(q2c_api_keys=KEYS)
+    install_problem_handlers(app)
+    app.include_router(quotes_router(), dependencies=[Depends(require_api_key)])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        refused = await client.get("/quotes", headers={"Authorization": "Bearer wrong"})
+        accepted = await client.get("/quotes", headers={"Authorization": f"Bearer {KEYS[1]}"})
+
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_api_key"
+    assert accepted.status_code == 200

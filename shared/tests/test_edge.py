@@ -117,8 +117,10 @@ async def serve(
     headers: dict[str, str] | None = None,
     chunks: list[bytes] | None = None,
     endless_chunk: bytes | None = None,
+    stall: bool = False,
 ) -> Served:
-    """Call the app as a server does: the body in `chunks` (or `endless_chunk` over and over)."""
+    """Call the app as a server does: the body in `chunks` (or `endless_chunk` over and over);
+    `stall`: the client sends the chunks and then nothing more, without ending the body."""
     served = Served()
     pending = list(chunks or [])
     answered = asyncio.Event()
@@ -146,7 +148,9 @@ async def serve(
         if pending or served.body_messages_taken == 0:
             served.body_messages_taken += 1
             chunk = pending.pop(0) if pending else b""
-            return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+            return {"type": "http.request", "body": chunk, "more_body": bool(pending) or stall}
+        if stall:
+            await asyncio.Event().wait()  # until the edge gives up on it
         await answered.wait()
         return {"type": "http.disconnect"}
 
@@ -377,3 +381,18 @@ async def test_the_openapi_document_lists_no_head_operations(app: FastAPI) -> No
 
     assert all("head" not in operations for operations in document["paths"].values())
     assert document["paths"]["/v1/notes"]["post"]["security"] == [{"HTTPBearer": []}]
+
+
+async def test_a_body_that_never_ends_is_answered_503_at_the_deadline() -> None:
+    app = edge_app(request_timeout_seconds=0.5)
+
+    served = await serve(
+        app,
+        "POST",
+        "/v1/echo",
+        headers={**AUTH, "transfer-encoding": "chunked"},
+        chunks=[b"x" * 10],
+        stall=True,
+    )
+
+    assert_problem(served, status=503, code="request_timeout")
