@@ -2,20 +2,26 @@
 (1900-01-01 to 2199-12-31), strings without NUL, JSON booleans. Out of bounds is a validation
 error naming the field, or a 422 problem: never an exception the API would answer with a 500."""
 
+import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from q2c_shared.bounds import BusinessDate, Flag, Text, check_business_date
 from q2c_shared.money import (
     SUPPORTED_CURRENCIES,
     Amount,
     AmountOutOfRange,
+    NonNegativeAmount,
     Percent,
+    PercentOfHundred,
+    PositiveAmount,
+    PositiveQuantity,
     Price,
     Quantity,
     check_minor_units,
@@ -129,9 +135,11 @@ def test_business_dates_out_of_range_are_refused(value: str) -> None:
     assert "between 1900-01-01 and 2199-12-31" in _refused("on", value)
 
 
-@pytest.mark.parametrize("value", [1_700_000_000, 0, 20260101, 1.5, True])
+@pytest.mark.parametrize(
+    "value", [1_700_000_000, 0, 20260101, 1.5, True, "0", "86400", "2026-1-5", "2026-13-01"]
+)
 def test_numbers_are_not_dates(value: object) -> None:
-    assert "YYYY-MM-DD" in _refused("on", value)
+    assert "YYYY-MM-DD" in _refused("on", value) or "month" in _refused("on", value)
 
 
 def test_the_business_range_is_inclusive() -> None:
@@ -166,6 +174,40 @@ def test_the_schema_shows_every_bound() -> None:
     assert first("amount")["anyOf"][0]["pattern"] == r"^-?\d{1,18}(\.\d{1,3})?$"
     assert first("amount")["anyOf"][1]["maximum"] == 10**18 - 1
     assert first("quantity")["anyOf"][0]["pattern"] == r"^-?\d{1,18}(\.\d{1,6})?$"
-    assert first("on")["pattern"] == r"^(19|20|21)\d{2}-\d{2}-\d{2}$"
+    assert first("on")["pattern"].startswith(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])-")
     assert first("note")["pattern"] == r"^[^\x00]*$"
     assert first("post") == {"type": "boolean"}
+
+
+@pytest.mark.parametrize(
+    ("ranged", "value", "taken"),
+    [
+        (PositiveAmount, "0.01", True),
+        (PositiveAmount, "0", False),
+        (PositiveAmount, "0.000", False),
+        (PositiveAmount, "-1", False),
+        (NonNegativeAmount, "0", True),
+        (PositiveQuantity, 1, True),
+        (PositiveQuantity, 0, False),
+        (PercentOfHundred, "100", True),
+        (PercentOfHundred, "100.000001", False),
+    ],
+)
+def test_ranged_types_refuse_what_their_schema_refuses(
+    ranged: Any, value: object, taken: bool
+) -> None:
+    schema = TypeAdapter(ranged).json_schema()
+    string, integer = schema["anyOf"]
+    shown = (
+        re.fullmatch(string["pattern"], value) is not None
+        if isinstance(value, str)
+        else integer["minimum"] <= value <= integer["maximum"]
+    )
+    try:
+        TypeAdapter(ranged).validate_python(value)
+        accepted = True
+    except ValidationError:
+        accepted = False
+
+    assert accepted == taken == shown
+    assert not {"gt", "ge", "lt", "le"} & set(schema)

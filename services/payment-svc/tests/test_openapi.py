@@ -138,5 +138,7 @@ def test_request_money_takes_at_most_18_digits_and_no_exponent(document: dict[st
     assert re.fullmatch(string["pattern"], "1" * 18 + ".125")
     for refused in ("1" * 19, "1e30", "1E5", "12.5000", "NaN"):
         assert not re.search(string["pattern"], refused), refused
-    # FastAPI's OpenAPI model holds bounds as floats: 10**18 - 1 shows as 1e18.
-    assert (integer["minimum"], integer["maximum"]) == (-(10**18), 10**18)
+    # Positive: "0" is refused. FastAPI's OpenAPI model holds bounds as floats: 10**18 - 1
+    # shows as 1e18.
+    assert not re.fullmatch(string["pattern"], "0.00")
+    assert (integer["minimum"], integer["maximum"]) == (1, 10**18)

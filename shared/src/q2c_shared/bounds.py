@@ -6,6 +6,7 @@ OpenAPI document shows it and pydantic refuses the input with a 422 before any w
 Money and quantity bounds live with the money types (`q2c_shared.money`).
 """
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,12 +19,17 @@ LATEST_BUSINESS_DATE = date(2199, 12, 31)
 MAX_LINES = 1_000
 """Most lines a quote or an order may have."""
 
-_BUSINESS_YEAR = r"^(19|20|21)\d{2}-\d{2}-\d{2}$"
-"""Years 1900 to 2199 exactly: the business date range, as a pattern the schema can show."""
+_BUSINESS_DATE = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+"""Years 1900 to 2199 exactly, months 01-12, days 01-31: the business date range, as a pattern
+the schema can show (the calendar itself, 02-30, is checked by parsing)."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _date_as_text(value: Any) -> Any:
-    # Lax pydantic reads an integer as a Unix timestamp: 1700000000 would become a date.
+    # Lax pydantic reads a number, or a string of digits, as a Unix timestamp: 1700000000 or
+    # "0" would become a date.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError(f'send a date as "YYYY-MM-DD", not {value[:40]!r}')
     if isinstance(value, int | float):
         raise ValueError('send a date as a string "YYYY-MM-DD"')
     return value
@@ -43,7 +49,7 @@ BusinessDate = Annotated[
     BeforeValidator(_date_as_text),
     AfterValidator(_in_business_range),
     Field(
-        json_schema_extra={"pattern": _BUSINESS_YEAR},
+        json_schema_extra={"pattern": _BUSINESS_DATE},
         examples=["2026-01-15"],
     ),
 ]

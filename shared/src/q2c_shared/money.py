@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from q2c_shared.problems import Unprocessable
 
@@ -248,8 +248,128 @@ Percent = _decimal_type(
 )
 """A percentage (a rate, a discount) as a decimal string: `"19"`, `"8.875"`."""
 
+
+def in_range(
+    base: Any,
+    *,
+    minimum: Decimal,
+    maximum: Decimal | None = None,
+    above_minimum: bool = False,
+    pattern: str,
+    integers: tuple[int, int],
+    examples: list[str],
+    description: str,
+) -> Any:
+    """`base` (one of the bounded decimals above) limited to a range, the range shown in the
+    schema as standard JSON Schema: a decimal string pattern without what is out of range (no
+    minus sign for a non-negative number, ...) and integer bounds. Pydantic's `Field(gt=0)` on
+    these types would leak `gt`/`ge` into the document as keywords no client knows, so that a
+    client (or schemathesis) reading the document alone would send what is refused."""
+    shown = f"above {minimum}" if above_minimum else f"at least {minimum}"
+    if maximum is not None:
+        shown += f" and at most {maximum}"
+
+    def check(value: Decimal) -> Decimal:
+        too_low = value <= minimum if above_minimum else value < minimum
+        if too_low or (maximum is not None and value > maximum):
+            raise ValueError(f"must be {shown}")
+        return value
+
+    return Annotated[
+        base,
+        AfterValidator(check),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": pattern},
+                    {"type": "integer", "minimum": integers[0], "maximum": integers[1]},
+                ],
+                "examples": examples,
+                "description": f"{description} A decimal string or an integer, {shown}; never "
+                "a JSON float.",
+            }
+        ),
+    ]
+
+
+_INTEGER_LIMIT = 10**MAX_INTEGER_DIGITS - 1
+_DIGITS = rf"\d{{1,{MAX_INTEGER_DIGITS}}}"
+_FRACTION = rf"(\.\d{{1,{QUANTITY_DECIMALS}}})?"
+_AMOUNT_FRACTION = rf"(\.\d{{1,{AMOUNT_DECIMALS}}})?"
+_NOT_ZERO = r"(?=[0.]*[1-9])"
+"""At least one digit other than 0: "0" and "0.000" are not above zero."""
+
+PositiveAmount = in_range(
+    Amount,
+    minimum=Decimal(0),
+    above_minimum=True,
+    pattern=rf"^{_NOT_ZERO}{_DIGITS}{_AMOUNT_FRACTION}$",
+    integers=(1, _INTEGER_LIMIT),
+    examples=["100.00"],
+    description="Money above 0 (at most 18 digits before the point; the currency's minor units "
+    "after it).",
+)
+"""Money paid, allocated, refunded or credited: more than nothing."""
+
+NonNegativeAmount = in_range(
+    Amount,
+    minimum=Decimal(0),
+    pattern=rf"^{_DIGITS}{_AMOUNT_FRACTION}$",
+    integers=(0, _INTEGER_LIMIT),
+    examples=["5.00"],
+    description="Money, 0 or more (at most 18 digits before the point; the currency's minor "
+    "units after it).",
+)
+
+PositiveQuantity = in_range(
+    Quantity,
+    minimum=Decimal(0),
+    above_minimum=True,
+    pattern=rf"^{_NOT_ZERO}{_DIGITS}{_FRACTION}$",
+    integers=(1, _INTEGER_LIMIT),
+    examples=["10"],
+    description="A quantity above 0 (at most 18 digits before the point, 6 after it).",
+)
+
+NonNegativeQuantity = in_range(
+    Quantity,
+    minimum=Decimal(0),
+    pattern=rf"^{_DIGITS}{_FRACTION}$",
+    integers=(0, _INTEGER_LIMIT),
+    examples=["30"],
+    description="A quantity, 0 or more (at most 18 digits before the point, 6 after it).",
+)
+
+NonNegativePrice = in_range(
+    Price,
+    minimum=Decimal(0),
+    pattern=rf"^{_DIGITS}{_FRACTION}$",
+    integers=(0, _INTEGER_LIMIT),
+    examples=["49.00"],
+    description="A unit price, 0 or more (at most 18 digits before the point, 6 after it).",
+)
+
+PercentOfHundred = in_range(
+    Percent,
+    minimum=Decimal(0),
+    maximum=Decimal(100),
+    pattern=rf"^(100(\.0{{1,{QUANTITY_DECIMALS}}})?|\d{{1,2}}{_FRACTION})$",
+    integers=(0, 100),
+    examples=["10"],
+    description="A percentage from 0 to 100 (at most 6 decimals).",
+)
+"""A discount or a tax rate: 0 to 100."""
+
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
 CurrencyCode = Annotated[
     str,
     BeforeValidator(_check_currency),
-    Field(min_length=3, max_length=3, examples=["USD"], description="ISO 4217 currency code."),
+    Field(
+        min_length=3,
+        max_length=3,
+        pattern=CURRENCY_PATTERN,
+        examples=["USD"],
+        description="ISO 4217 currency code.",
+    ),
 ]

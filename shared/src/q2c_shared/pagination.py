@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from q2c_shared.bounds import NO_NUL_PATTERN
 from q2c_shared.problems import Unprocessable
 
 T = TypeVar("T")
@@ -52,7 +53,14 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 def page_request(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL_PATTERN,
+            description="`next_cursor` of the previous page.",
+        ),
+    ] = None,
 ) -> PageRequest:
     return PageRequest(limit=limit, after_id=decode_cursor(cursor) if cursor else None)
 

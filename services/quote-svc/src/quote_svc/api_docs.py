@@ -5,7 +5,7 @@ base of the Public (response) schemas."""
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from q2c_shared import money
 from q2c_shared.bounds import Text
@@ -51,109 +51,21 @@ LINE_BILLING_ACCOUNT = (
 )
 
 
-def _in_range(
-    base: Any,
-    *,
-    minimum: Decimal,
-    maximum: Decimal | None = None,
-    above_minimum: bool = False,
-    pattern: str,
-    integers: tuple[int, int],
-    examples: list[str],
-    description: str,
-) -> Any:
-    """`base` (a bounded decimal of `q2c_shared.money`) limited to a range, the range shown in
-    the schema too: a decimal string pattern without what is out of range (no minus sign for a
-    non-negative number, ...) and integer bounds, so that a client (or schemathesis) reading the
-    OpenAPI document alone sends only what is accepted."""
-    shown = f"above {minimum}" if above_minimum else f"at least {minimum}"
-    if maximum is not None:
-        shown += f" and at most {maximum}"
-
-    def check(value: Decimal) -> Decimal:
-        too_low = value <= minimum if above_minimum else value < minimum
-        if too_low or (maximum is not None and value > maximum):
-            raise ValueError(f"must be {shown}")
-        return value
-
-    return Annotated[
-        base,
-        AfterValidator(check),
-        WithJsonSchema(
-            {
-                "anyOf": [
-                    {"type": "string", "pattern": pattern},
-                    {"type": "integer", "minimum": integers[0], "maximum": integers[1]},
-                ],
-                "examples": examples,
-                "description": f"{description} A decimal string or an integer, {shown}; never "
-                "a JSON float.",
-            }
-        ),
-    ]
-
-
-_INTEGER_LIMIT = 10**money.MAX_INTEGER_DIGITS - 1
-_DIGITS = rf"\d{{1,{money.MAX_INTEGER_DIGITS}}}"
-_FRACTION = rf"(\.\d{{1,{money.QUANTITY_DECIMALS}}})?"
-_AMOUNT_FRACTION = rf"(\.\d{{1,{money.AMOUNT_DECIMALS}}})?"
-
-PositiveQuantity = _in_range(
-    money.Quantity,
-    minimum=Decimal(0),
-    above_minimum=True,
-    # At least one digit other than 0: "0", "0.000" are not above zero.
-    pattern=rf"^(?=[0.]*[1-9]){_DIGITS}{_FRACTION}$",
-    integers=(1, _INTEGER_LIMIT),
-    examples=["10"],
-    description="A quantity above 0 (at most 18 digits before the point, 6 after it).",
-)
+PositiveQuantity = money.PositiveQuantity
 """Units sold on a new line: more than nothing."""
-
-NonNegativeQuantity = _in_range(
-    money.Quantity,
-    minimum=Decimal(0),
-    pattern=rf"^{_DIGITS}{_FRACTION}$",
-    integers=(0, _INTEGER_LIMIT),
-    examples=["30"],
-    description="A quantity, 0 or more (at most 18 digits before the point, 6 after it).",
-)
+NonNegativeQuantity = money.NonNegativeQuantity
 """An amendment's new total of a subscription: 0 cancels it."""
-
-NonNegativePrice = _in_range(
-    money.Price,
-    minimum=Decimal(0),
-    pattern=rf"^{_DIGITS}{_FRACTION}$",
-    integers=(0, _INTEGER_LIMIT),
-    examples=["49.00"],
-    description="A unit price, 0 or more (at most 18 digits before the point, 6 after it).",
-)
+NonNegativePrice = money.NonNegativePrice
 """A price book's price: never negative, and small enough that every quote using it can be
 priced (a 27-digit price would break each of them)."""
-
-NonNegativeAmount = _in_range(
-    money.Amount,
-    minimum=Decimal(0),
-    pattern=rf"^{_DIGITS}{_AMOUNT_FRACTION}$",
-    integers=(0, _INTEGER_LIMIT),
-    examples=["5.00"],
-    description="Money, 0 or more (at most 18 digits before the point; the currency's minor "
-    "units after it).",
-)
+NonNegativeAmount = money.NonNegativeAmount
 """A discount off each unit, in the quote's currency (its minor units are checked with it)."""
-
-Percent = _in_range(
-    money.Percent,
-    minimum=Decimal(0),
-    maximum=Decimal(100),
-    pattern=rf"^(100(\.0{{1,{money.QUANTITY_DECIMALS}}})?|\d{{1,2}}{_FRACTION})$",
-    integers=(0, 100),
-    examples=["10"],
-    description="A percentage from 0 to 100 (at most 6 decimals).",
-)
+Percent = money.PercentOfHundred
 """A discount percentage: 0 to 100."""
 
-UpliftPercent = _in_range(
+_FRACTION = rf"(\.\d{{1,{money.QUANTITY_DECIMALS}}})?"
+
+UpliftPercent = money.in_range(
     money.Percent,
     minimum=Decimal(-100),
     maximum=Decimal("999.999999"),
@@ -179,7 +91,7 @@ def text(max_length: int) -> Any:
     return Annotated[Text, Field(max_length=max_length)]
 
 
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
+CURRENCY_PATTERN = money.CURRENCY_PATTERN
 """What an ISO 4217 code looks like, shown in the schema (the code must also be one q2c knows)."""
 NAME_LENGTH = 200
 """Names: of accounts, products, price books."""

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from invoice_svc.api_texts import CREATED_AT
 from invoice_svc.statuses import CreditNoteStatus
 from q2c_shared.bounds import MAX_LINES, BusinessDate, Text
-from q2c_shared.money import Amount, Percent, Quantity
+from q2c_shared.money import Amount, Percent, PositiveAmount, Quantity
 
 
 class Public(BaseModel):
@@ -18,8 +18,7 @@ class Public(BaseModel):
 
 class CreditNoteLineCreate(BaseModel):
     invoice_line_id: uuid.UUID = Field(description="The invoice line to credit.")
-    amount: Amount = Field(
-        gt=0,
+    amount: PositiveAmount = Field(
         description="How much of the line to credit, before tax, in the invoice currency's minor "
         "units; at most what is left of it. Its tax is credited with it, at the line's rate.",
         examples=["31.00"],

@@ -2,40 +2,20 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from invoice_svc.api_texts import CREATED_AT
 from q2c_shared.bounds import Text
-from q2c_shared.money import QUANTITY_DECIMALS, Percent
+from q2c_shared.money import PercentOfHundred
 
 
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-RatePercent = Annotated[
-    Percent,
-    Field(ge=0, le=100),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {
-                    "type": "string",
-                    "pattern": rf"^(100(\.0{{1,{QUANTITY_DECIMALS}}})?"
-                    rf"|\d{{1,2}}(\.\d{{1,{QUANTITY_DECIMALS}}})?)$",
-                },
-                {"type": "integer", "minimum": 0, "maximum": 100},
-            ],
-            "examples": ["19", "8.875"],
-            "description": "A percentage from 0 to 100 with at most "
-            f"{QUANTITY_DECIMALS} decimals: a decimal string or an integer; never a JSON float.",
-        }
-    ),
-]
-"""A percent from 0 to 100: the shared `Percent` (a decimal string or an integer, at most six
-decimals, never a float), within the range a tax rate has; the schema shows both."""
+RatePercent = PercentOfHundred
+"""A tax rate: a percent from 0 to 100, at most six decimals."""
 
 
 class TaxRateCreate(BaseModel):

@@ -21,7 +21,14 @@ from q2c_shared.billing.periods import BillingFrequency, BillingType
 from q2c_shared.billing.terms import PaymentTerm
 from q2c_shared.bounds import MAX_LINES, BusinessDate, Text
 from q2c_shared.events import contracts
-from q2c_shared.money import Amount, CurrencyCode, Quantity, minor_units
+from q2c_shared.money import (
+    Amount,
+    CurrencyCode,
+    NonNegativeAmount,
+    PositiveQuantity,
+    Quantity,
+    minor_units,
+)
 
 
 class OrderProductCreate(BaseModel):
@@ -66,9 +73,8 @@ class OrderProductCreate(BaseModel):
         "`semiannual` or `annual` periods of 1, 3, 6 or 12 months.",
     )
     tax_code: Text | None = Field(None, max_length=50, description=docs.TAX_CODE)
-    quantity: Quantity = Field(gt=0, description="Units sold, above 0; may be fractional.")
-    net_unit_price: Amount = Field(
-        ge=0,
+    quantity: PositiveQuantity = Field(description="Units sold, above 0; may be fractional.")
+    net_unit_price: NonNegativeAmount = Field(
         description="Per month for recurring products; in the order's currency, with at most "
         "its minor units (USD 2 decimals, JPY 0, KWD 3).",
     )

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from payment_svc.statuses import PaymentMethod
 from q2c_shared.bounds import BusinessDate, Text
-from q2c_shared.money import Amount, CurrencyCode
+from q2c_shared.money import Amount, CurrencyCode, PositiveAmount
 
 _ACCOUNT_ID = "0191b2c3-4d5e-7f60-8a1b-2c3d4e5f6a70"
 
@@ -51,8 +51,7 @@ class AllocationRequest(BaseModel):
         "has no receivable of: 422 `unknown_invoice`; another account's: "
         "`invoice_of_another_account`; in another currency: `invoice_in_another_currency`)."
     )
-    amount: Amount = Field(
-        gt=0,
+    amount: PositiveAmount = Field(
         description="How much of the payment goes to it: positive, at most its balance, with at "
         "most the payment's currency's decimals (more: 422 `too_many_decimals`).",
     )
@@ -90,8 +89,7 @@ class PaymentCreate(BaseModel):
         description="The paying account: a quote-svc account payment-svc knows (from its "
         "account events or an invoice posted to it); else 422 `unknown_account`."
     )
-    amount: Amount = Field(
-        gt=0,
+    amount: PositiveAmount = Field(
         description="Positive, with at most the currency's decimals (USD 2, JPY 0, KWD 3; more: "
         "422 `too_many_decimals`).",
     )
@@ -161,8 +159,7 @@ class PaymentPublic(Public):
 class RefundCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "250.00"}]})
 
-    amount: Amount = Field(
-        gt=0,
+    amount: PositiveAmount = Field(
         description="At most the payment's unallocated amount, with at most the payment's "
         "currency's decimals (more: 422 `too_many_decimals`).",
     )
@@ -180,8 +177,8 @@ class PaymentBatchItem(BaseModel):
     account_id: uuid.UUID = Field(
         description="The paying account, one payment-svc knows (else 422 `unknown_account`)."
     )
-    amount: Amount = Field(
-        gt=0, description="Positive, with at most the currency's decimals (USD 2, JPY 0)."
+    amount: PositiveAmount = Field(
+        description="Positive, with at most the currency's decimals (USD 2, JPY 0)."
     )
     currency: CurrencyCode = Field(pattern=CURRENCY_PATTERN)
     method: PaymentMethod = Field(
