@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from q2c_shared.app import ServiceSpec, create_service_app
 from q2c_shared.auth import Principal, require_api_key
+from q2c_shared.edge import DRAIN_FACTOR
 from q2c_shared.problems import PROBLEM_MEDIA_TYPE
 from q2c_shared.settings import ServiceSettings
 
@@ -195,7 +196,19 @@ async def test_a_request_without_an_accepted_key_is_refused_before_its_body_is_r
     assert_problem(served, status=401, code=code)
     assert served.headers["www-authenticate"] == "Bearer"
     assert served.body_messages_taken == 0
-    assert served.headers["connection"] == "close"  # the unread body is not read later either
+    assert "connection" not in served.headers  # the server drains the body, the client reads
+
+
+async def test_a_refused_body_too_large_to_drain_closes_the_connection(app: FastAPI) -> None:
+    declared = str(DRAIN_FACTOR * LIMIT + 1)
+
+    unauthenticated = await serve(app, "POST", "/v1/echo", headers={"content-length": declared})
+    too_large = await serve(app, "POST", "/v1/echo", headers={**AUTH, "content-length": declared})
+
+    assert_problem(unauthenticated, status=401, code="missing_api_key")
+    assert_problem(too_large, status=413, code="request_too_large")
+    assert unauthenticated.headers["connection"] == too_large.headers["connection"] == "close"
+    assert unauthenticated.body_messages_taken == too_large.body_messages_taken == 0
 
 
 async def test_malformed_json_without_a_key_is_a_401_not_a_422(
@@ -280,7 +293,7 @@ async def test_a_declared_length_over_the_limit_is_a_413_without_reading(app: Fa
 
     assert_problem(served, status=413, code="request_too_large")
     assert served.body_messages_taken == 0
-    assert served.headers["connection"] == "close"
+    assert "connection" not in served.headers  # drained by the server: the client reads the 413
 
 
 @pytest.mark.parametrize("path", ["/v1/echo", "/v1/webhooks/example"])
@@ -297,7 +310,7 @@ async def test_a_chunked_body_is_cut_off_the_moment_it_passes_the_limit(
 
     assert_problem(served, status=413, code="request_too_large")
     assert served.body_messages_taken == 4  # 1,200 bytes: the first chunk past 1,000
-    assert served.headers["connection"] == "close"
+    assert served.headers["connection"] == "close"  # the rest is never read
 
 
 async def test_a_body_of_exactly_the_limit_is_accepted_however_it_is_chunked(

@@ -1,6 +1,6 @@
 """A request's work stops when its client goes away or its deadline passes: the handler is
-cancelled, its transaction rolls back and its statement stops running in PostgreSQL. And a 500
-leaves the connection open for the next request.
+cancelled, its transaction rolls back and its statement stops running in PostgreSQL. And a 500,
+a 413 or a 401 leaves the connection open for the next request.
 
 These run the app under a real uvicorn server, as in production: going away is closing the
 socket."""
@@ -212,3 +212,22 @@ async def test_an_unhandled_error_is_a_500_that_keeps_the_connection_open(
 
 async def _none(count: Any) -> bool:
     return await count == 0
+
+
+async def test_a_client_sending_a_refused_body_reads_the_answer_and_keeps_its_connection(
+    database: Database, database_url: str
+) -> None:
+    app = cancel_app(database_url)
+    async with (
+        serving(app) as (host, port),
+        httpx.AsyncClient(base_url=f"http://{host}:{port}") as client,
+    ):
+        before = await client.get("/v1/port", headers=AUTH)
+        too_large = await client.post("/v1/fast?marker=x", content=b"x" * 3_000_000, headers=AUTH)
+        unauthenticated = await client.post("/v1/fast?marker=x", content=b"x" * 500_000)
+        after = await client.get("/v1/port", headers=AUTH)
+
+    assert too_large.status_code == 413
+    assert too_large.json()["code"] == "request_too_large"
+    assert unauthenticated.status_code == 401
+    assert before.json()["port"] == after.json()["port"]  # the same connection

@@ -9,8 +9,11 @@ middleware (inside). For each HTTP request, in this order (ADR 0019):
    any byte of the body is read. Which route a request goes to is decided once per request by
    one regular expression over every route (`RouteTable`); unknown paths go on to their 404.
 3. The body is read here, at most `MAX_REQUEST_BODY_BYTES`: a larger `Content-Length` is a 413
-   without reading, a chunked body a 413 the moment it passes the limit (both close the
-   connection, so the rest is not read either). The app gets the body replayed.
+   without reading, a chunked body a 413 the moment it passes the limit. The app gets the body
+   replayed. A body refused (401, 413) is left to the server, which drains it to keep the
+   connection (so that the client, still sending, gets to read the answer); a chunked one, or
+   one declared larger than `DRAIN_FACTOR` times the limit, is not worth it: the connection is
+   closed instead.
 4. The app runs under the request's deadline (`REQUEST_TIMEOUT_SECONDS`), while a task watches
    the connection: when the client goes away, or the deadline passes, the app's task is
    cancelled; its transaction rolls back and asyncpg cancels the statement running on the
@@ -37,6 +40,9 @@ from q2c_shared.middleware import CLIENT_GONE_SCOPE_KEY
 from q2c_shared.problems import Problem, RequestTooLarge, ServiceUnavailable, render_problem
 
 logger = logging.getLogger(__name__)
+
+DRAIN_FACTOR = 16
+"""A refused body declared up to this many times the limit is drained, not cut off."""
 
 _CAPTURING_GROUP = re.compile(r"(?<!\\)\((?!\?)|\(\?P<\w+>")
 """An opening parenthesis of a capturing group (named or not) in a route's path regex."""
@@ -138,9 +144,16 @@ class _Exchange:
         self.uncancelled = False
         self.finished = False
 
-    def has_body(self) -> bool:
+    def declared_length(self) -> int | None:
         declared = self.headers.get("content-length")
-        return (declared is not None and declared != "0") or "transfer-encoding" in self.headers
+        return int(declared) if declared is not None and declared.isdigit() else None
+
+    def not_worth_draining(self, max_body_bytes: int) -> bool:
+        """Whether the unread body of a refused request should end the connection."""
+        declared = self.declared_length()
+        if declared is None:
+            return "transfer-encoding" in self.headers  # chunked: of any length
+        return declared > DRAIN_FACTOR * max_body_bytes
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
@@ -273,15 +286,17 @@ class HttpEdge:
         try:
             scope[PRINCIPAL_SCOPE_KEY] = await self.authenticator.authenticate(exchange.headers)
         except Problem as problem:
-            await exchange.refuse(problem, close=exchange.has_body())
+            await exchange.refuse(problem, close=exchange.not_worth_draining(self.max_body_bytes))
             return False
         return True
 
     async def _read_body(self, exchange: _Exchange, receive: Receive) -> bytes | None:
         """The whole body, or None when it was refused (413) or the client went away."""
-        declared = exchange.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await exchange.refuse(self._too_large(), close=True)
+        declared = exchange.declared_length()
+        if declared is not None and declared > self.max_body_bytes:
+            await exchange.refuse(
+                self._too_large(), close=exchange.not_worth_draining(self.max_body_bytes)
+            )
             return None
         chunks: list[bytes] = []
         size = 0
