@@ -175,6 +175,10 @@ CASES = [
          lambda w: _quote(w, po_number=f"PO{NUL}1"), probe=QUOTES),
     Case("quote-line-quantity-1e30", "quote", "POST", "/v1/quotes/{quote_id}/lines",
          lambda w: {"product_id": w["seat_id"], "quantity": "1e30"}, probe="/v1/quotes/{quote_id}"),
+    Case("quote-line-patch-both-discounts", "quote", "PATCH",
+         "/v1/quotes/{quote_id}/lines/{quote_line_id}",
+         lambda w: {"discount_percent": "10", "discount_amount": "5.00"},
+         probe="/v1/quotes/{quote_id}"),  # found by schemathesis: a ValueError, 500
     Case("quote-filter-status-nul", "quote", "GET", "/v1/quotes?status=draft%00"),
     Case("quote-filter-account-nul", "quote", "GET", "/v1/quotes?account_id=%00"),
     # order-svc: orders made directly
@@ -351,6 +355,7 @@ async def world(suite) -> dict[str, Any]:
         "other_product_id": other["id"],
         "book_id": book["id"],
         "quote_id": quote["id"],
+        "quote_line_id": quote["lines"][0]["id"],
         "payment_id": payment["id"],
         "unknown_id": str(uuid.uuid4()),
     }
