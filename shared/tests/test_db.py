@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from q2c_devstack.servers import free_port
-from q2c_shared.db import Database, get_or_404
+from q2c_shared.db import Database, copy_rows, get_or_404
 from q2c_shared.ids import new_id
 from q2c_shared.problems import NotFound, sqlstate_of
 from q2c_shared.settings import ServiceSettings
@@ -189,3 +189,43 @@ async def backend_gone(database: Database, pid: int) -> bool:
         return not await connection.scalar(
             text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
         )
+
+
+async def test_a_connection_the_server_closed_is_replaced_at_checkout(
+    database: Database, database_url: str
+) -> None:
+    """Without a ping per checkout: the pool's connection was terminated by the server (as a
+    restart or failover would), and the next unit of work gets a new one instead of an error."""
+    pooled = Database(database_url, pool_size=1)
+    try:
+        async with pooled.transaction() as session:
+            first_pid = await session.scalar(text("SELECT pg_backend_pid()"))
+            raw = await (await session.connection()).get_raw_connection()
+            first = raw.driver_connection
+        async with database.transaction() as session:
+            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+        await eventually(first.is_closed, timeout=10, message="asyncpg never saw the close")
+
+        async with pooled.transaction() as session:
+            second_pid = await session.scalar(text("SELECT pg_backend_pid()"))
+    finally:
+        await pooled.dispose()
+
+    assert second_pid != first_pid
+
+
+async def test_a_few_rows_are_inserted_and_many_copied_alike(notes: Database) -> None:
+    rows = [{"id": new_id(), "text": f"note {i}"} for i in range(3)]
+    many = [{"id": new_id(), "text": f"bulk {i}"} for i in range(50)]
+
+    async with notes.transaction() as session:
+        await copy_rows(session, Note.__table__, rows)
+        await copy_rows(session, Note.__table__, many)
+    with pytest.raises(RuntimeError):
+        async with notes.transaction() as session:
+            await copy_rows(session, Note.__table__, [{"id": new_id(), "text": "rolled back"}])
+            raise RuntimeError("after the insert")
+
+    async with notes.transaction() as session:
+        texts = set((await session.execute(select(Note.text))).scalars())
+    assert texts == {row["text"] for row in rows + many}

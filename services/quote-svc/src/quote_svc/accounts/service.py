@@ -21,8 +21,7 @@ from quote_svc.models import Account
 async def create_account(session: AsyncSession, body: AccountCreate) -> Account:
     account = Account.model_validate(body.model_dump(mode="json"))
     session.add(account)
-    await session.flush()
-    await session.refresh(account)
+    await session.flush()  # the INSERT returns the server's created_at/updated_at (eager defaults)
     await enqueue(
         session, events.account_created(account), key=str(account.id), subject=str(account.id)
     )
