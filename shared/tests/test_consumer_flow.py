@@ -27,11 +27,11 @@ from test_consumer import (  # noqa: F401 - fixtures among them
 )
 from test_consumer import applied_accounts as applied
 
-from q2c_shared.consumer import Failure, classify_failure
 from q2c_shared.db import Database
 from q2c_shared.events.contracts import AccountCreated
 from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.events.topics import dead_letter_topic
+from q2c_shared.failures import Failure, classify_failure
 from q2c_shared.metrics import ServiceMetrics
 from q2c_shared.money import AmountOutOfRange
 from q2c_shared.problems import Conflict, ServiceUnavailable, Unprocessable

@@ -28,7 +28,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
 
 from aiokafka import (
     AIOKafkaConsumer,
@@ -42,15 +41,14 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 from pydantic import ValidationError
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from q2c_shared.db import Database
 from q2c_shared.events.envelope import CloudEvent
 from q2c_shared.events.topics import dead_letter_topic
+from q2c_shared.failures import Failure, classify_failure
 from q2c_shared.inbox import claim
 from q2c_shared.metrics import ServiceMetrics
-from q2c_shared.problems import Problem
 from q2c_shared.tracing import TRACE_HEADERS, context_from
 
 logger = logging.getLogger(__name__)
@@ -58,71 +56,6 @@ logger = logging.getLogger(__name__)
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 """Applies one event inside the transaction it is given; raises to have it retried or, when
 no retry can help (`classify_failure`), dead-lettered."""
-
-
-class Failure(StrEnum):
-    """What a failed try says about the next one."""
-
-    PERMANENT = "permanent"
-    """The message itself is wrong: every try fails the same way. Dead-lettered at once."""
-    TRANSIENT = "transient"
-    """The database or the network: a later try may succeed. Retried with backoff."""
-    UNKNOWN = "unknown"
-    """Anything else (a bug, a constraint race): retried with backoff, like a transient one."""
-
-
-_TRANSIENT_SQLSTATES = {
-    "40001",  # serialization_failure
-    "40P01",  # deadlock_detected
-    "55P03",  # lock_not_available (lock_timeout)
-    "57014",  # query_canceled (statement_timeout)
-    "57P01",  # admin_shutdown
-    "57P02",  # crash_shutdown
-    "57P03",  # cannot_connect_now
-}
-_TRANSIENT_SQLSTATE_CLASSES = ("08", "53")  # connection exception, insufficient resources
-_PERMANENT_SQLSTATE_CLASSES = ("22",)  # data exception: the same values fail the same way
-_TRANSIENT_ERRORS = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.DisconnectionError,
-    sa_exc.TimeoutError,  # no pool connection in time
-    OSError,  # ConnectionError, TimeoutError
-)
-# Not every LookupError: "not known yet" (an event another topic brings) may pass on a retry.
-_PERMANENT_ERRORS = (ValidationError, ValueError, TypeError, KeyError, IndexError, ArithmeticError)
-
-
-def classify_failure(error: BaseException) -> Failure:
-    """Whether trying `error`'s message again could succeed, looking through the exceptions it
-    wraps (SQLAlchemy's `orig`, `raise ... from`). An exception class can say it itself with a
-    boolean `retryable` attribute; else a 4xx Problem and bad data are permanent, a PostgreSQL
-    SQLSTATE decides for database errors, and connection and timeout errors are transient."""
-    chain: list[BaseException] = []
-    cause: BaseException | None = error
-    while cause is not None and cause not in chain and len(chain) < 10:
-        chain.append(cause)
-        cause = getattr(cause, "orig", None) or cause.__cause__
-    for cause in chain:
-        retryable = getattr(cause, "retryable", None)
-        if isinstance(retryable, bool):
-            return Failure.TRANSIENT if retryable else Failure.PERMANENT
-        if isinstance(cause, Problem):
-            return Failure.PERMANENT if 400 <= cause.status < 500 else Failure.TRANSIENT
-    for cause in chain:
-        sqlstate = getattr(cause, "sqlstate", None)
-        if isinstance(sqlstate, str) and sqlstate:
-            if sqlstate in _TRANSIENT_SQLSTATES or sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES:
-                return Failure.TRANSIENT
-            if sqlstate[:2] in _PERMANENT_SQLSTATE_CLASSES:
-                return Failure.PERMANENT
-            return Failure.UNKNOWN
-    for cause in chain:
-        if isinstance(cause, _TRANSIENT_ERRORS) or getattr(cause, "connection_invalidated", False):
-            return Failure.TRANSIENT
-        if isinstance(cause, _PERMANENT_ERRORS):
-            return Failure.PERMANENT
-    return Failure.UNKNOWN
 
 
 class _Stopped(Exception):

@@ -21,6 +21,17 @@ class ServiceSettings(BaseSettings):
     kafka_enable_idempotence: bool = Field(
         False, description="Idempotent producer; off for Tansu, which lacks InitProducerId."
     )
+    kafka_compression_type: Literal["gzip", "none"] = Field(
+        "gzip",
+        description="Compression of the batches the service produces: `gzip` keeps the largest "
+        "events (a 1,000-line order) well below the broker's message size limit.",
+    )
+    kafka_max_request_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="Largest event the producer accepts before compression; the broker's "
+        "`message.max.bytes` limits what it stores after compression.",
+    )
     kafka_topic_prefix: str = Field(
         "", description="Prefix for every topic name (isolates environments sharing a cluster)."
     )
@@ -106,6 +117,12 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_seconds: float = Field(0.2, gt=0)
     consumer_max_attempts: int = Field(
         5, ge=1, description="Tries before a failing message goes to `<topic>.dlq`."
+    )
+    consumer_max_concurrent_partitions: int = Field(
+        4,
+        ge=1,
+        description="Partitions whose messages are applied at the same time, each holding a "
+        "database connection; a slow or failing message holds up its own partition only.",
     )
     consumer_retry_backoff_seconds: float = Field(0.2, ge=0)
     run_background_workers: bool = Field(

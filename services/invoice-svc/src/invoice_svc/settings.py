@@ -85,13 +85,15 @@ class InvoiceSettings(ServiceSettings):
         "(invoice numbers then follow the account order across batches too).",
     )
     posting_lock_timeout_ms: int = Field(
-        60_000,
+        25_000,
         ge=0,
         description="How long posting (an invoice run's batches, an invoice posted by hand, a "
         "credit note issued) may wait for its legal entity's number series, which another "
         "posting holds until it commits: longer than the service-wide "
         "`database_lock_timeout_ms`, since queueing there is by design (0: no limit). Also "
-        "raises those transactions' `statement_timeout` to it when that is shorter.",
+        "raises those transactions' `statement_timeout` to it when that is shorter. Below "
+        "`request_timeout_seconds` (30 s), so that a request waiting for the series answers "
+        "503 `lock_timeout` (retry) rather than `request_timeout`.",
     )
 
     # The invoice document (GET /v1/invoices/{id}/pdf). Both brands are JSON in the
