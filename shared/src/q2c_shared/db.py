@@ -75,6 +75,16 @@ class Database:
             info={"event_source": event_source},
         )
 
+        # Reads of a GET: each statement in its own snapshot, without BEGIN and COMMIT around
+        # it (two round trips of three for a read of one row), as Django runs by default.
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            class_=AsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+            info={"event_source": event_source},
+        )
+
     @classmethod
     def for_service(cls, settings: ServiceSettings, *, event_source: str) -> "Database":
         """The database of a service, with the pool size and timeouts of its settings."""
@@ -107,10 +117,22 @@ def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) ->
         raise DisconnectionError("the server closed this connection")  # the pool reconnects
 
 
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work. Used with `scope="function"` so that the commit happens
-    before the response is sent: a failed commit is a 500, never a 201 for lost data."""
+    before the response is sent: a failed commit is a 500, never a 201 for lost data.
+
+    A GET (or HEAD) only reads: it gets a session in autocommit, whose statements each see the
+    latest committed data without a transaction around them (no BEGIN, no COMMIT). What a GET
+    reads in two statements (an invoice, then its lines) may straddle a write committed between
+    them; every write is still one transaction."""
     database: Database = request.app.state.database
+    if request.method in _READ_METHODS:
+        async with database.read_sessionmaker() as session:
+            yield session
+        return
     async with database.transaction() as session:
         yield session
 
