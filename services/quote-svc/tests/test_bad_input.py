@@ -400,6 +400,13 @@ CASES = [
         ("quantity",),
     ),
     Case(
+        "change line with both discounts",
+        "PATCH",
+        "/v1/quotes/{quote}/lines/{line}",
+        {"discount_percent": "10", "discount_amount": "1.00"},
+        ("body",),
+    ),
+    Case(
         "change line discount past the cent",
         "PATCH",
         "/v1/quotes/{quote}/lines/{line}",

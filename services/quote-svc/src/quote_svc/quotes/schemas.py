@@ -92,6 +92,12 @@ class QuoteLineUpdate(BaseModel):
     invoice_grouping: InvoiceGrouping | None = Field(None, description=docs.INVOICE_GROUPING)
     invoice_group_id: text(CODE_LENGTH) | None = Field(None, description=docs.INVOICE_GROUP_ID)
 
+    @model_validator(mode="after")
+    def _one_discount(self) -> "QuoteLineUpdate":
+        if self.discount_percent is not None and self.discount_amount is not None:
+            raise ValueError("give discount_percent or discount_amount, not both")
+        return self
+
 
 class QuoteCreate(BaseModel):
     """A quote for a new contract, priced from a price book."""
