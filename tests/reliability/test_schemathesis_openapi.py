@@ -133,7 +133,7 @@ def _config_with(ids: dict[str, str], folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def schemathesis_runs(suite, real_ids, tmp_path_factory) -> Iterator[dict[str, tuple]]:
     """The four runs, started together: the services are separate processes, so on a 2-core
-    machine the runs overlap instead of queueing (110 s for the four today, 168 s one after
+    machine the runs overlap instead of queueing (measured: 110 s together, 168 s one after
     another). Each writes its report to a file of its own."""
     folder = tmp_path_factory.mktemp("schemathesis")
     config = _config_with(real_ids, folder)
