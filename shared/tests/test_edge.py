@@ -44,6 +44,10 @@ def protected_router() -> APIRouter:
     async def get_note(note_id: int) -> dict[str, int]:
         return {"id": note_id}
 
+    @router.post("/notes/search")  # a literal path the template above matches too
+    async def search_notes() -> dict[str, list[str]]:
+        return {"items": []}
+
     @router.post("/echo")
     async def echo(request: Request) -> dict[str, int]:
         return {"size": len(await request.body())}
@@ -373,6 +377,7 @@ async def test_head_on_a_protected_route_needs_the_key(client: httpx.AsyncClient
     [
         ("DELETE", "/v1/notes", "GET, HEAD, POST"),  # two routes share the path
         ("PUT", "/v1/notes/7", "GET, HEAD"),
+        ("DELETE", "/v1/notes/search", "POST"),  # its own template's methods, not /notes/{id}'s
         ("GET", "/v1/echo", "POST"),
         ("HEAD", "/v1/echo", "POST"),
         ("POST", "/healthz", "GET, HEAD"),

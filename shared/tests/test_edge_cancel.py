@@ -20,6 +20,7 @@ from sqlalchemy import text
 from q2c_devstack.servers import free_port
 from q2c_shared.app import ServiceSpec, create_service_app
 from q2c_shared.db import Database, SessionDep
+from q2c_shared.edge import longer_deadline
 from q2c_shared.settings import ServiceSettings
 from q2c_shared.testing.waiting import eventually
 
@@ -60,6 +61,12 @@ def work_router() -> APIRouter:
         """The client's port: the same on two requests when they share a connection."""
         assert request.client is not None
         return {"port": request.client.port}
+
+    @router.post("/patient", openapi_extra=longer_deadline(30))
+    async def patient(session: SessionDep) -> dict[str, str]:
+        """A route with a deadline of its own: 2 s of work under a service deadline of 1 s."""
+        await session.execute(text("SELECT pg_sleep(2)"))
+        return {"status": "done"}
 
     @router.get("/crash")
     async def crash() -> None:
@@ -190,6 +197,21 @@ async def test_past_its_deadline_a_request_is_cancelled_rolled_back_and_answered
         message="the statement still runs in PostgreSQL",
     )
     assert following.status_code == 200
+
+
+async def test_a_route_with_a_longer_deadline_of_its_own_finishes_past_the_service_one(
+    rows_table: Database, database_url: str
+) -> None:
+    app = cancel_app(database_url, request_timeout_seconds=1)
+    async with (
+        serving(app) as (host, port),
+        httpx.AsyncClient(base_url=f"http://{host}:{port}", headers=AUTH, timeout=30) as client,
+    ):
+        response = await client.post("/v1/patient")
+        document = (await client.get("/openapi.json")).json()
+
+    assert response.status_code == 200, response.text
+    assert document["paths"]["/v1/patient"]["post"]["x-request-timeout-seconds"] == 30
 
 
 async def test_an_unhandled_error_is_a_500_that_keeps_the_connection_open(

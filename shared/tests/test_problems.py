@@ -176,6 +176,16 @@ async def test_malformed_json_is_a_422_saying_so(client: httpx.AsyncClient, raw:
     assert body["errors"][0]["loc"][0] == "body"
 
 
+@pytest.mark.parametrize("raw", [b"c\xa0\xff", b"\x80\x81"])
+async def test_a_body_that_is_not_text_is_a_422_too(client: httpx.AsyncClient, raw: bytes) -> None:
+    response = await client.post(
+        "/quotes", content=raw, headers={"content-type": "application/json"}
+    )
+
+    body = assert_problem(response, status=422, code="malformed_body")
+    assert "JSON" in body["detail"]
+
+
 async def test_an_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/no/such/route"), status=404, code="not_found")
 

@@ -99,7 +99,7 @@ SERVICE_LOCK_TIMEOUT_MS = 200
 
 @pytest.fixture
 async def impatient(settings):
-    """invoice-svc whose connections give up on a lock after 200 ms; posting waits for its series (25 s)."""
+    """invoice-svc whose connections give up on a lock after 200 ms; posting waits 25 s."""
     configured = settings.model_copy(update={"database_lock_timeout_ms": SERVICE_LOCK_TIMEOUT_MS})
     async with running_service(create_app(configured)) as running:
         yield running

@@ -48,6 +48,23 @@ _CAPTURING_GROUP = re.compile(r"(?<!\\)\((?!\?)|\(\?P<\w+>")
 """An opening parenthesis of a capturing group (named or not) in a route's path regex."""
 
 
+ROUTE_TIMEOUT_KEY = "x-request-timeout-seconds"
+DOCUMENT_DEADLINE_SECONDS = 120.0
+"""The deadline of a PDF document's route: a 1,000-line quote takes WeasyPrint ~40 s here."""
+
+
+def longer_deadline(seconds: float) -> dict[str, Any]:
+    """`openapi_extra` of a route that may take longer than `REQUEST_TIMEOUT_SECONDS` (a large
+    document to render): its own deadline, shown in the OpenAPI document."""
+    return {ROUTE_TIMEOUT_KEY: seconds}
+
+
+def _route_timeout(route: Any) -> float | None:
+    extra = getattr(route, "openapi_extra", None) or {}
+    seconds = extra.get(ROUTE_TIMEOUT_KEY)
+    return float(seconds) if seconds is not None else None
+
+
 class RouteTable:
     """The app's routes as the edge needs them: whether the route a request goes to is
     protected, and which methods a path allows."""
@@ -96,11 +113,15 @@ class RouteTable:
         return self._targets[match.lastindex - 1]  # type: ignore[operator]
 
     def allowed_methods(self, route_path: str) -> list[str]:
-        """Every method some route serves on `route_path` (HEAD wherever GET is)."""
-        methods: set[str] = set()
-        for path, route_methods, _, _ in self._routes:
+        """Every method the routes of `route_path`'s most literal template serve (HEAD
+        wherever GET is): `/v1/invoices/preview` allows POST, as documented, though the
+        template `/v1/invoices/{invoice_id}` matches it too."""
+        by_parameters: dict[int, set[str]] = {}
+        for path, route_methods, _, route in self._routes:
             if path.match(route_path):
-                methods |= route_methods
+                parameters = getattr(route, "path", "").count("{")
+                by_parameters.setdefault(parameters, set()).update(route_methods)
+        methods = by_parameters[min(by_parameters)] if by_parameters else set()
         if "GET" in methods:
             methods.add("HEAD")
         return sorted(methods)
@@ -124,6 +145,7 @@ class _Exchange:
         "cancelled_for",
         "uncancelled",
         "finished",
+        "timeout_seconds",
     )
 
     def __init__(self, scope: Scope, send: Send, routes: RouteTable) -> None:
@@ -246,6 +268,7 @@ class HttpEdge:
         task = asyncio.current_task()
         assert task is not None
         exchange = _Exchange(scope, send, self.routes)
+        exchange.timeout_seconds = self.timeout_seconds
         deadline = asyncio.get_running_loop().call_later(
             self.timeout_seconds, exchange.cancel, task, "deadline"
         )
@@ -253,6 +276,13 @@ class HttpEdge:
         try:
             if not await self._authenticate(exchange):
                 return
+            longer = _route_timeout(exchange.route)
+            if longer is not None and longer > self.timeout_seconds:
+                deadline.cancel()
+                exchange.timeout_seconds = longer
+                deadline = asyncio.get_running_loop().call_later(
+                    longer, exchange.cancel, task, "deadline"
+                )
             body = await self._read_body(exchange, receive)
             if body is None:
                 return
@@ -334,12 +364,12 @@ class HttpEdge:
             "%s %s: past the request deadline of %g s; its work was cancelled and rolled back",
             exchange.scope["method"],
             exchange.scope["path"],
-            self.timeout_seconds,
+            exchange.timeout_seconds,
         )
         if not exchange.response_started:
             await exchange.refuse(
                 ServiceUnavailable(
-                    f"The request took longer than the {self.timeout_seconds:g} s this service "
+                    f"The request took longer than the {exchange.timeout_seconds:g} s this service "
                     "allows; its work was stopped and rolled back. Narrow the request or try "
                     "again later (with the same Idempotency-Key).",
                     code="request_timeout",

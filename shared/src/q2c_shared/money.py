@@ -214,7 +214,18 @@ def _decimal_type(
                 "examples": examples,
                 "description": f"{description} A decimal string ({bounds}) or an integer; "
                 "never a JSON float.",
-            }
+            },
+            mode="validation",
+        ),
+        # What q2c writes (responses, events) is always the decimal string.
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": pattern,
+                "examples": examples,
+                "description": f"{description} A decimal string ({bounds}).",
+            },
+            mode="serialization",
         ),
     ]
 
@@ -287,7 +298,17 @@ def in_range(
                 "examples": examples,
                 "description": f"{description} A decimal string or an integer, {shown}; never "
                 "a JSON float.",
-            }
+            },
+            mode="validation",
+        ),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": pattern,
+                "examples": examples,
+                "description": f"{description} A decimal string, {shown}.",
+            },
+            mode="serialization",
         ),
     ]
 

@@ -247,6 +247,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's "There was an error parsing the body": bytes that are not JSON text at
+            # all (not UTF-8, say). Malformed input is a 422 like any other.
+            return problem_response(
+                status=422,
+                code="malformed_body",
+                title="Malformed body",
+                detail="The request body could not be read as JSON (UTF-8 text): send a JSON "
+                f"object. ({exc.detail})",
+            )
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return problem_response(
@@ -299,7 +309,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing or wrong bearer key.",
         404: "Unknown id.",
         409: "Not allowed in the current state.",
+        413: "The request body is over the limit (1 MiB): `request_too_large`.",
         422: "Malformed or invalid input.",
+        503: "The request ran past its deadline (`request_timeout`), a statement or lock wait "
+        "past the database's (`statement_timeout`, `lock_timeout`), or collided with another "
+        "(`retry`): nothing was changed; try again (see `Retry-After`).",
     }.items()
 }
 """OpenAPI `responses=` for routes, so partners see the problem shape."""

@@ -22,6 +22,7 @@ from invoice_svc.errors import (
 from invoice_svc.settings import InvoiceSettings
 from invoice_svc.statuses import CreditNoteStatus
 from q2c_shared.db import SessionDep
+from q2c_shared.edge import DOCUMENT_DEADLINE_SECONDS, longer_deadline
 from q2c_shared.idempotency import IdempotencyDep
 from q2c_shared.pagination import Page, PageDep
 
@@ -106,6 +107,7 @@ async def get_credit_note(credit_note_id: uuid.UUID, session: SessionDep) -> Cre
 @router.get(
     "/{credit_note_id}/pdf",
     summary="Get a credit note as a PDF document",
+    openapi_extra=longer_deadline(DOCUMENT_DEADLINE_SECONDS),
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}} | problem_responses(CreditNoteNotFound),
 )

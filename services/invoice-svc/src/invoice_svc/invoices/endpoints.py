@@ -22,6 +22,7 @@ from invoice_svc.invoices.schemas import InvoicePublic
 from invoice_svc.settings import InvoiceSettings
 from invoice_svc.statuses import InvoiceStatus
 from q2c_shared.db import SessionDep
+from q2c_shared.edge import DOCUMENT_DEADLINE_SECONDS, longer_deadline
 from q2c_shared.pagination import Page, PageDep
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
@@ -71,6 +72,7 @@ async def get_invoice(invoice_id: uuid.UUID, session: SessionDep) -> InvoicePubl
 @router.get(
     "/{invoice_id}/pdf",
     summary="Get an invoice as a PDF document",
+    openapi_extra=longer_deadline(DOCUMENT_DEADLINE_SECONDS),
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}} | problem_responses(InvoiceNotFound),
 )

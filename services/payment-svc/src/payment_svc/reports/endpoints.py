@@ -29,6 +29,7 @@ from payment_svc.reports.schemas import (
 from payment_svc.settings import PaymentSettings
 from q2c_shared.bounds import NO_NUL_PATTERN, BusinessDate
 from q2c_shared.db import SessionDep
+from q2c_shared.edge import DOCUMENT_DEADLINE_SECONDS, longer_deadline
 
 reports = APIRouter(prefix="/reports", tags=["reports"])
 statements = APIRouter(prefix="/statements", tags=["reports"])
@@ -159,6 +160,7 @@ async def get_cash_receipts(
 @statements.get(
     "/{account_id}",
     summary="Get a customer statement",
+    openapi_extra=longer_deadline(DOCUMENT_DEADLINE_SECONDS),
     response_model=CustomerStatement,
     responses={
         200: {

@@ -5,6 +5,7 @@ import uuid
 from fastapi import APIRouter, Response
 
 from q2c_shared.db import SessionDep
+from q2c_shared.edge import DOCUMENT_DEADLINE_SECONDS, longer_deadline
 from quote_svc.documents.service import quote_document
 from quote_svc.errors import (
     InvoiceServiceUnavailable,
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/quotes", tags=["quotes"])
 @router.get(
     "/{quote_id}/pdf",
     summary="Get a quote as a signable PDF document",
+    openapi_extra=longer_deadline(DOCUMENT_DEADLINE_SECONDS),
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}},
