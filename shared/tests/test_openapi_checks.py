@@ -1,14 +1,20 @@
 """The OpenAPI completeness checks the services' tests run: each gap is named, a complete
-document has none, and what every service shares (probes, pages, problems) is complete."""
+document has none, and what every service shares (probes, pages, problems) is complete; every
+request value shows its bound (issue 12), and each value without one is named."""
 
-from typing import Any
+import uuid
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from q2c_shared.app import ServiceSpec, create_service_app
-from q2c_shared.money import Amount
-from q2c_shared.pagination import Page
+from q2c_shared.bounds import MAX_LINES, NO_NUL_PATTERN, BusinessDate, Flag, Text
+from q2c_shared.money import Amount, Percent, Price, Quantity
+from q2c_shared.pagination import Page, PageDep
 from q2c_shared.problems import PROBLEM_CONTENT, ProblemDetails
 from q2c_shared.settings import ServiceSettings
 from q2c_shared.testing import openapi
@@ -175,4 +181,123 @@ def test_a_public_route_must_document_its_errors_and_valid_inline_examples() -> 
     assert gap.startswith("HookEvent example 0:")
     assert openapi.operations_without_problem_responses(document) == [
         "POST /v1/webhooks/partner: 400 is not documented as application/problem+json"
+    ]
+
+
+# --- bounds of request values (issue 12) ------------------------------------------------------
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+
+
+class BoundedLine(BaseModel):
+    quantity: Quantity
+    unit_price: Price
+
+
+class BoundedIn(BaseModel):
+    amount: Amount
+    discount: Percent | None = None
+    note: Text = Field(max_length=200)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    day: BusinessDate
+    seats: int = Field(ge=1, le=10_000)
+    channel: Channel
+    account_id: uuid.UUID
+    urgent: Flag = False
+    lines: list[BoundedLine] = Field(max_length=MAX_LINES)
+
+
+class LooseIn(BaseModel):
+    name: str
+    ratio: float
+    seats: int
+    day: date
+    total: Decimal
+    reference: str = Field(max_length=40)
+    code: str = Field(max_length=30, pattern=r"^\d+$")
+    labels: dict[str, Text] = Field(default_factory=dict)
+    tags: list[Annotated[str, Field(max_length=20, pattern=NO_NUL_PATTERN)]]
+
+
+def bounds_router(*, loose: bool = True) -> APIRouter:
+    """POST /bounded, whose every request value shows its bound; with `loose`, POST /loose too,
+    whose values show none."""
+    router = APIRouter()
+
+    @router.post("/bounded", summary="Bounded")
+    async def bounded(
+        body: BoundedIn,
+        page: PageDep,
+        search: Annotated[str | None, Query(max_length=50, pattern=NO_NUL_PATTERN)] = None,
+    ) -> RefundOut:
+        """Every value bounded."""
+        return RefundOut(amount=0)
+
+    if loose:
+
+        @router.post("/loose", summary="Loose")
+        async def loose(body: LooseIn, search: str | None = None) -> RefundOut:
+            """Values without bounds."""
+            return RefundOut(amount=0)
+
+    return router
+
+
+def test_every_bounded_request_value_passes() -> None:
+    document = service(bounds_router(loose=False)).openapi()
+
+    assert openapi.unbounded_request_values(document) == []
+
+
+def test_each_unbounded_request_value_is_named() -> None:
+    document = service(bounds_router()).openapi()
+
+    assert openapi.unbounded_request_values(document) == [
+        "LooseIn.name: a string whose pattern does not refuse NUL",
+        "LooseIn.ratio: a JSON number (a float; money and quantities are decimal strings)",
+        "LooseIn.seats: an integer without minimum and maximum",
+        "LooseIn.day: a date that may be outside 1900..2199 "
+        "(0001-01-01, 1899-12-31, 2200-01-01, 9999-12-31)",
+        "LooseIn.total: a JSON number (a float; money and quantities are decimal strings)",
+        "LooseIn.total: a string whose pattern does not refuse NUL",
+        "LooseIn.reference: a string whose pattern does not refuse NUL",
+        r"LooseIn.code: a string of digits whose pattern ^\d+$ takes ['1111111111111111111']",
+        "LooseIn.labels: a map without maxProperties",
+        "LooseIn.labels{}: a string of any length (no maxLength)",
+        "LooseIn.tags: a list without maxItems",
+        "POST /v1/loose ?search: a string whose pattern does not refuse NUL",
+    ]
+
+
+def test_a_decimal_taking_exponents_or_19_digits_is_named() -> None:
+    document: dict[str, Any] = service(bounds_router(loose=False)).openapi()
+    amount = document["components"]["schemas"]["BoundedIn"]["properties"]["amount"]
+    text, integer = amount["anyOf"]
+    text["pattern"] = r"^-?\d{1,30}(\.\d{1,3})?([eE]\d{1,3})?$"
+    del integer["maximum"]
+    quantity = document["components"]["schemas"]["BoundedLine"]["properties"]["quantity"]
+    quantity["anyOf"][1]["maximum"] = 10**19
+    document["components"]["schemas"]["BoundedIn"]["properties"]["day"]["pattern"] = (
+        r"^\d{4}-\d{2}-\d{2}$"
+    )
+
+    assert openapi.unbounded_request_values(document) == [
+        r"BoundedIn.amount: a decimal whose pattern ^-?\d{1,30}(\.\d{1,3})?([eE]\d{1,3})?$ takes "
+        "['1e30', '1E5', '1.5e3', '1111111111111111111', '1111111111111111111.5']",
+        "BoundedIn.amount: a decimal whose integer has no minimum or maximum",
+        "BoundedIn.day: a date that may be outside 1900..2199 "
+        "(0001-01-01, 1899-12-31, 2200-01-01, 9999-12-31)",
+        "BoundedLine.quantity: a decimal whose integer goes beyond 18 digits: "
+        "(-1e+18, 10000000000000000000)",
+    ]
+
+
+def test_a_document_without_request_values_is_a_gap() -> None:
+    document = service(APIRouter()).openapi()
+
+    assert openapi.unbounded_request_values(document) == [
+        "no request body or query parameter to check"
     ]

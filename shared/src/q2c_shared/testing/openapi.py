@@ -5,7 +5,9 @@ found, empty when there are none, so a test asserts `== []` and its failure name
 once rather than the first one.
 """
 
+import re
 from collections.abc import Iterable, Iterator
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # the only regex width API
 from types import ModuleType
 from typing import Any
 
@@ -20,9 +22,13 @@ _METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 _PROBLEM_STATUSES = ("401", "404", "409", "422")
 _REF_PREFIX = "#/components/schemas/"
 
-# The description every `Amount` carries from its type. A money field that shows only this one
-# says it is money but not which money (per month? before tax? in which currency?).
-GENERIC_MONEY_DESCRIPTION: str = TypeAdapter(Amount).json_schema()["description"]
+# The descriptions every `Amount` carries from its type, in a request (validation: a string or
+# an integer) and in a response (serialization: a string). A money field that shows only one of
+# them says it is money but not which money (per month? before tax? in which currency?).
+GENERIC_MONEY_DESCRIPTIONS: frozenset[str] = frozenset(
+    TypeAdapter(Amount).json_schema(mode=mode)["description"]
+    for mode in ("validation", "serialization")
+)
 
 
 def operations(document: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -51,7 +57,7 @@ def undescribed_properties(document: Document) -> list[str]:
             description = str(prop_schema.get("description", "")).strip()
             if not description:
                 gaps.append(f"{name}.{prop}: no description")
-            elif description == GENERIC_MONEY_DESCRIPTION:
+            elif description in GENERIC_MONEY_DESCRIPTIONS:
                 gaps.append(f"{name}.{prop}: only the generic money description")
     return gaps
 
@@ -173,3 +179,165 @@ def _component_names(schema: dict[str, Any]) -> Iterable[str]:
     for key in ("anyOf", "oneOf"):
         for branch in schema.get(key, []):
             yield from _component_names(branch)
+
+
+# --- bounds at the edge (issue 12) -----------------------------------------------------------
+
+# What a decimal string of at most 18 integer digits and no exponent refuses.
+_NOT_DECIMALS = ("", "NaN", "Infinity", "1e30", "1E5", "1.5e3", "1" * 19, "1" * 19 + ".5")
+_FAR_DAYS = ("0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31")
+_DECIMAL_INTEGER_BOUND = 10**18
+# A pattern that can match more characters than this bounds nothing (`re` says 2**64 for `*`).
+_LONGEST_BOUNDED_MATCH = 1_000_000
+
+
+def unbounded_request_values(document: Document) -> list[str]:
+    """Every value a request body or a query parameter may carry that its schema does not bound.
+
+    CONTRACT.md, HTTP conventions: what is out of bounds is refused at the edge, and the OpenAPI
+    shows each bound. A gap is:
+    - a string whose pattern does not refuse NUL, or with no length bound (neither `maxLength`
+      nor a pattern of bounded length);
+    - a date (`format: date`) whose pattern lets through a day outside 1900..2199;
+    - a decimal (`Amount`, `Price`, `Quantity`, `Percent`: a string or an integer) whose string
+      takes an exponent, NaN or 19 integer digits, or whose integer is not within ±10**18; a
+      string of digits alone is a decimal too;
+    - an integer without minimum and maximum; a JSON number (a float);
+    - a list without `maxItems`; a typed map (`additionalProperties` a schema) without
+      `maxProperties` (an object open to any JSON, `additionalProperties: true`, is a partner's
+      document taken as sent: the request body limit bounds it);
+    - a value of no declared type.
+    Enums, constants, booleans and UUIDs are bounded by what they are.
+
+    Objects are opened, lists' items and the branches of unions walked, each component once: a
+    gap is named `Component.field`, or `GET /v1/path ?name` for a query parameter.
+    """
+    walker = _BoundsWalker(document)
+    for label, _, operation in operations(document):
+        for media_type in operation.get("requestBody", {}).get("content", {}).values():
+            schema = media_type.get("schema", {})
+            walker.walk(schema, f"{label} body", schema)
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                schema = parameter.get("schema", {})
+                walker.walk(schema, f"{label} ?{parameter['name']}", schema)
+    if not walker.values:
+        walker.gaps.append("no request body or query parameter to check")
+    return walker.gaps
+
+
+class _BoundsWalker:
+    def __init__(self, document: Document) -> None:
+        self.components: dict[str, Any] = document.get("components", {}).get("schemas", {})
+        self.seen: set[str] = set()
+        self.gaps: list[str] = []
+        self.values = 0
+
+    def walk(self, schema: dict[str, Any], where: str, root: dict[str, Any]) -> None:
+        if "$ref" in schema:
+            self._walk_ref(schema["$ref"], root)
+            return
+        branches = [*schema.get("anyOf", []), *schema.get("oneOf", []), *schema.get("allOf", [])]
+        if _is_decimal(branches):
+            self.values += 1
+            self.gaps += [f"{where}: {gap}" for gap in _decimal_gaps(branches)]
+            return
+        for branch in branches:
+            self.walk(branch, where, root)
+        kind = schema.get("type")
+        if branches and kind is None:
+            return
+        self.values += 1
+        if kind == "object" or "properties" in schema:
+            for name, prop in schema.get("properties", {}).items():
+                self.walk(prop, f"{where}.{name}", root)
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                # A typed map (`dict[str, Text]`). `true` is a partner's document as the partner
+                # sends it (a gateway's event), bounded by the request body limit alone.
+                if "maxProperties" not in schema:
+                    self.gaps.append(f"{where}: a map without maxProperties")
+                self.walk(extra, f"{where}{{}}", root)
+            return
+        if kind == "array":
+            if "maxItems" not in schema:
+                self.gaps.append(f"{where}: a list without maxItems")
+            self.walk(schema.get("items", {}), f"{where}[]", root)
+            return
+        gap = _leaf_gap(schema)
+        if gap:
+            self.gaps.append(f"{where}: {gap}")
+
+    def _walk_ref(self, ref: str, root: dict[str, Any]) -> None:
+        name = ref.rsplit("/", 1)[-1]
+        if ref.startswith("#/$defs/"):
+            # An inline body (`openapi_extra`) keeps its nested models in its own `$defs`.
+            key, schema = f"{root.get('title')}/{name}", root.get("$defs", {}).get(name)
+        else:
+            key, schema = name, self.components.get(name)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if schema is None:
+            self.gaps.append(f"{ref}: refers to no schema")
+            return
+        self.walk(schema, name, root)
+
+
+def _is_decimal(branches: list[dict[str, Any]]) -> bool:
+    """`Amount`, `Price`, `Quantity`, `Percent`: a decimal string or an integer."""
+    return sorted(str(branch.get("type")) for branch in branches) == ["integer", "string"]
+
+
+def _decimal_gaps(branches: list[dict[str, Any]]) -> list[str]:
+    integer, text = sorted(branches, key=lambda branch: str(branch["type"]))
+    gaps = [gap for gap in [_leaf_gap(text, digits_only_is_decimal=False)] if gap]
+    pattern = text.get("pattern", "")
+    taken = [bad for bad in _NOT_DECIMALS if re.search(pattern, bad)]
+    if taken:
+        gaps.append(f"a decimal whose pattern {pattern} takes {taken}")
+    bounds = (integer.get("minimum"), integer.get("maximum"))
+    if None in bounds:
+        gaps.append("a decimal whose integer has no minimum or maximum")
+    elif not -_DECIMAL_INTEGER_BOUND <= bounds[0] <= bounds[1] <= _DECIMAL_INTEGER_BOUND:
+        gaps.append(f"a decimal whose integer goes beyond 18 digits: {bounds}")
+    return gaps
+
+
+def _leaf_gap(schema: dict[str, Any], *, digits_only_is_decimal: bool = True) -> str | None:
+    """What bound a value that is neither object, list nor union lacks, or None."""
+    kind = schema.get("type")
+    if {"enum", "const"} & set(schema) or kind in ("boolean", "null"):
+        return None
+    if kind == "number":
+        return "a JSON number (a float; money and quantities are decimal strings)"
+    if kind == "integer":
+        lower = {"minimum", "exclusiveMinimum"} & set(schema)
+        upper = {"maximum", "exclusiveMaximum"} & set(schema)
+        return None if lower and upper else "an integer without minimum and maximum"
+    if kind != "string":
+        return f"a value of no bounded type: {schema}"
+    if schema.get("format") == "uuid":
+        return None
+    pattern = schema.get("pattern")
+    if schema.get("format") == "date":
+        far = [day for day in _FAR_DAYS if pattern is None or re.search(pattern, day)]
+        if far:
+            return f"a date that may be outside 1900..2199 ({', '.join(far)})"
+    if pattern is None or re.search(pattern, "a\x00b"):
+        return "a string whose pattern does not refuse NUL"
+    if schema.get("format") == "date":
+        return None
+    if "maxLength" not in schema and _longest_match(pattern) > _LONGEST_BOUNDED_MATCH:
+        return "a string of any length (no maxLength)"
+    if digits_only_is_decimal and re.search(pattern, "1") and not re.search(pattern, "a"):
+        # Digits only: a decimal (or a number) given as text, bounded like one.
+        taken = [bad for bad in _NOT_DECIMALS if re.search(pattern, bad)]
+        if taken:
+            return f"a string of digits whose pattern {pattern} takes {taken}"
+    return None
+
+
+def _longest_match(pattern: str) -> int:
+    """The most characters `pattern` can match (2**64 and more: unbounded)."""
+    return int(sre_parse.parse(pattern).getwidth()[1])
