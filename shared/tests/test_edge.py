@@ -378,6 +378,7 @@ async def test_head_on_a_protected_route_needs_the_key(client: httpx.AsyncClient
         ("DELETE", "/v1/notes", "GET, HEAD, POST"),  # two routes share the path
         ("PUT", "/v1/notes/7", "GET, HEAD"),
         ("DELETE", "/v1/notes/search", "POST"),  # its own template's methods, not /notes/{id}'s
+        ("GET", "/v1/notes/search", "POST"),  # not the note "search" of GET /notes/{note_id}
         ("GET", "/v1/echo", "POST"),
         ("HEAD", "/v1/echo", "POST"),
         ("POST", "/healthz", "GET, HEAD"),

@@ -48,6 +48,10 @@ _CAPTURING_GROUP = re.compile(r"(?<!\\)\((?!\?)|\(\?P<\w+>")
 """An opening parenthesis of a capturing group (named or not) in a route's path regex."""
 
 
+class MethodNotAllowed(Problem):
+    status, code, title = 405, "method_not_allowed", "Method not allowed"
+
+
 ROUTE_TIMEOUT_KEY = "x-request-timeout-seconds"
 DOCUMENT_DEADLINE_SECONDS = 120.0
 """The deadline of a PDF document's route: a 1,000-line quote takes WeasyPrint ~40 s here."""
@@ -69,10 +73,17 @@ class RouteTable:
     """The app's routes as the edge needs them: whether the route a request goes to is
     protected, and which methods a path allows."""
 
-    def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str], bool, Any]]) -> None:
+    def __init__(
+        self,
+        routes: list[tuple[re.Pattern[str], frozenset[str], bool, Any]],
+        *,
+        shadowed: dict[str, frozenset[str]] | None = None,
+    ) -> None:
         """`routes`: (path regex, methods, protected, route) in the order the router tries them;
-        the route as Starlette puts it in the scope (for the telemetry's route label)."""
+        the route as Starlette puts it in the scope (for the telemetry's route label).
+        `shadowed`: literal paths that a template also matches, with the methods they serve."""
         self._routes = routes
+        self._shadowed = shadowed or {}
         self._targets = [(protected, route) for _, _, protected, route in routes]
         # One alternative "(METHODS) PATH" per route, in routing order, each the only capturing
         # group of its own: the first full match (method and path) is the route the router
@@ -93,6 +104,7 @@ class RouteTable:
         """The table of an app's `routes`; `protected`: the ids of the protected routes (as
         their routers hold them)."""
         table = []
+        literal: dict[str, set[str]] = {}
         for route in iter_route_contexts(list(routes)):
             path = getattr(route, "path_regex", None)
             methods = route.methods
@@ -100,7 +112,28 @@ class RouteTable:
                 continue  # mounts, websockets: nothing the edge decides for
             original = route.original_route
             table.append((path, frozenset(methods), id(original) in protected, original))
-        return cls(table)
+            if "{" not in route.path:
+                literal.setdefault(route.path, set()).update(methods)
+        # A literal path a template matches too (`/v1/invoices/preview`, `/v1/invoices/{id}`):
+        # the router would hand a method the literal path does not serve to the template's
+        # route (a GET of the invoice "preview", 422); the literal path is what was meant, 405.
+        shadowed = {
+            path: frozenset(methods | ({"HEAD"} if "GET" in methods else set()))
+            for path, methods in literal.items()
+            if any(
+                regex.match(path) and "{" in getattr(route, "path", "")
+                for regex, _, _, route in table
+            )
+        }
+        return cls(table, shadowed=shadowed)
+
+    def refused_method(self, method: str, route_path: str) -> list[str] | None:
+        """The methods to list in a 405 when `route_path` is a shadowed literal path that does
+        not serve `method` (None otherwise: the router decides)."""
+        allowed = self._shadowed.get(route_path)
+        if allowed is None or method in allowed:
+            return None
+        return sorted(allowed)
 
     def target(self, method: str, route_path: str) -> tuple[bool, Any]:
         """Whether the route `method route_path` goes to needs a credential, and the route.
@@ -310,6 +343,17 @@ class HttpEdge:
 
     async def _authenticate(self, exchange: _Exchange) -> bool:
         scope = exchange.app_scope
+        allowed = self.routes.refused_method(scope["method"], get_route_path(scope))
+        if allowed is not None:
+            await exchange.refuse(
+                MethodNotAllowed(
+                    f"{scope['method']} is not allowed on {scope['path']}; use "
+                    f"{', '.join(allowed)}.",
+                    headers={"Allow": ", ".join(allowed)},
+                ),
+                close=exchange.not_worth_draining(self.max_body_bytes),
+            )
+            return False
         protected, exchange.route = self.routes.target(scope["method"], get_route_path(scope))
         if not protected:
             return True
